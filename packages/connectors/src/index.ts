@@ -1,0 +1,13 @@
+export * from "./core/connector-errors.js";
+export * from "./core/connector-types.js";
+export * from "./core/config-fields.js";
+export * from "./core/json-schema.js";
+export * from "./core/logger-types.js";
+export * from "./core/provider-http.js";
+export * from "./core/scopes.js";
+export * from "./core/validate-connection.js";
+export * from "./registry.js";
+export { githubConnector } from "./github/index.js";
+export { slackConnector } from "./slack/index.js";
+export { linearConnector } from "./linear/index.js";
+export { hubspotConnector } from "./hubspot/index.js";

@@ -1,0 +1,4 @@
+export * from "./connect-api/connect-errors.js";
+export * from "./connect-api/connector-listing-schemas.js";
+export * from "./connect-api/validate-schemas.js";
+export * from "./zod-issues.js";
