@@ -5,3 +5,4 @@ export * from "./github/index.js";
 export * from "./slack/index.js";
 export * from "./linear/index.js";
 export * from "./hubspot/index.js";
+export * from "./demo-simulators.js";

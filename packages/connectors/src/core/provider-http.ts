@@ -39,6 +39,11 @@ export interface ProviderRequest {
   json?: unknown;
   /** Form body (Slack's Web API accepts both). */
   form?: Record<string, string>;
+  /**
+   * What logs and statistics show instead of the path, for paths that carry a secret (HubSpot's
+   * token-metadata endpoint puts the token in the URL): `/oauth/v1/access-tokens/{token}`.
+   */
+  pathTemplate?: string;
 }
 
 export interface ProviderHttpOptions {
@@ -178,6 +183,7 @@ export class ProviderHttpClient {
   private async attempt(request: ProviderRequest, deadlineSignal: AbortSignal): Promise<ProviderResponse> {
     const method = request.method ?? "GET";
     const url = this.buildUrl(request);
+    const loggedPath = request.pathTemplate ?? url.pathname;
     const headers: Record<string, string> = {
       accept: "application/json",
       "user-agent": this.options.userAgent,
@@ -203,13 +209,13 @@ export class ProviderHttpClient {
     } catch (error) {
       if (deadlineSignal.aborted) throw error;
       const reason = error instanceof Error && error.name === "TimeoutError" ? "timed out" : networkReason(error);
-      this.logger.warn({ provider: this.options.provider, method, path: url.pathname, reason }, "provider request failed");
+      this.logger.warn({ provider: this.options.provider, method, path: loggedPath, reason }, "provider request failed");
       throw new TransientProviderError(reason);
     }
     const durationMs = performance.now() - started;
-    this.options.onResponse?.({ method, path: url.pathname, status: response.status, durationMs });
+    this.options.onResponse?.({ method, path: loggedPath, status: response.status, durationMs });
     this.logger.debug(
-      { provider: this.options.provider, method, path: url.pathname, status: response.status, durationMs: Math.round(durationMs) },
+      { provider: this.options.provider, method, path: loggedPath, status: response.status, durationMs: Math.round(durationMs) },
       "provider response",
     );
 

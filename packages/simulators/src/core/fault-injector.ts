@@ -23,6 +23,26 @@ interface ArmedFault extends FaultSpec {
 
 export class FaultInjector {
   private faults: ArmedFault[] = [];
+  private held: Array<() => void> = [];
+  private heldWaiters: Array<() => void> = [];
+
+  /** Parks a request until `releaseHeld()`; used by the server for `hold` faults. */
+  hold(): Promise<void> {
+    return new Promise((resolve) => {
+      this.held.push(resolve);
+      for (const waiter of this.heldWaiters.splice(0)) waiter();
+    });
+  }
+
+  /** Resolves once at least one request is being held. */
+  waitForHeld(): Promise<void> {
+    if (this.held.length > 0) return Promise.resolve();
+    return new Promise((resolve) => this.heldWaiters.push(resolve));
+  }
+
+  releaseHeld(): void {
+    for (const release of this.held.splice(0)) release();
+  }
 
   inject(spec: FaultSpec): void {
     this.faults.push({ ...spec, remaining: spec.times ?? 1 });
@@ -39,6 +59,7 @@ export class FaultInjector {
 
   clear(): void {
     this.faults = [];
+    this.releaseHeld();
   }
 
   get armed(): number {

@@ -9,7 +9,7 @@ export interface SimulatorOptions {
 }
 
 /** How a provider answers each kind of injected fault, in its own wire format. */
-export type FaultRenderer = (fault: FaultSpec & { kind: Exclude<FaultKind, "hang"> }, reply: FastifyReply) => FastifyReply;
+export type FaultRenderer = (fault: FaultSpec & { kind: Exclude<FaultKind, "hang" | "hold"> }, reply: FastifyReply) => FastifyReply;
 
 export interface SimulatorDefinition {
   name: string;
@@ -54,6 +54,10 @@ export async function startSimulator(definition: SimulatorDefinition, options: S
       reply.raw.on("close", () => hanging.delete(reply));
       return reply.hijack();
     }
+    if (fault.kind === "hold") {
+      await faults.hold();
+      return;
+    }
     return definition.renderFault({ ...fault, kind: fault.kind }, reply);
   });
 
@@ -72,6 +76,10 @@ export async function startSimulator(definition: SimulatorDefinition, options: S
   app.post(`${adminPrefix}/faults`, async (request, reply) => {
     faults.inject(request.body as FaultSpec);
     return reply.code(201).send({ armed: faults.armed });
+  });
+  app.post(`${adminPrefix}/faults/release`, async () => {
+    faults.releaseHeld();
+    return { released: true };
   });
   app.delete(`${adminPrefix}/faults`, async () => {
     faults.clear();
@@ -95,6 +103,7 @@ export async function startSimulator(definition: SimulatorDefinition, options: S
     requests,
     faults,
     async close() {
+      faults.releaseHeld();
       for (const reply of hanging) reply.raw.destroy();
       await app.close();
     },

@@ -1,0 +1,53 @@
+import { randomUUID } from "node:crypto";
+import Fastify, { type FastifyInstance } from "fastify";
+import pino, { type DestinationStream } from "pino";
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { ConnectConfig } from "./config.js";
+import { loggerOptions } from "./logging.js";
+import { errorHandler } from "./plugins/error-handler.js";
+import { openApi } from "./plugins/openapi.js";
+import { serviceTokenAuth } from "./plugins/service-token-auth.js";
+import { connectorsRoutes } from "./routes/connectors-routes.js";
+import { healthRoutes } from "./routes/health-routes.js";
+import { mirrorConnectionsRoutes } from "./routes/mirror-connections-routes.js";
+
+export const serviceVersion = "0.1.0";
+
+const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/;
+
+export type ConnectServerConfig = Pick<ConnectConfig, "serviceToken" | "logLevel" | "validateDeadlineMs">;
+
+export interface BuildServerOptions {
+  /** Where log lines go (default: stdout). Tests pass a stream to inspect them. */
+  logStream?: DestinationStream;
+}
+
+/** Builds the connect HTTP server with every route; the caller decides where it listens. */
+export async function buildServer(config: ConnectServerConfig, options: BuildServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: pino(loggerOptions(config.logLevel), options.logStream ?? pino.destination(1)),
+    // Callers may pass their own id so one request can be followed across backend and connect.
+    genReqId: (request) => {
+      const incoming = request.headers["x-request-id"];
+      return typeof incoming === "string" && requestIdPattern.test(incoming) ? incoming : randomUUID();
+    },
+    requestIdLogLabel: "request_id",
+    disableRequestLogging: false,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+
+  await app.register(errorHandler);
+  await app.register(serviceTokenAuth, { token: config.serviceToken });
+  await app.register(openApi, { version: serviceVersion });
+  await app.register(healthRoutes);
+  await app.register(connectorsRoutes);
+  await app.register(mirrorConnectionsRoutes, { validateDeadlineMs: config.validateDeadlineMs });
+  return app;
+}

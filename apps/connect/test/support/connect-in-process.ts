@@ -1,0 +1,30 @@
+import { Writable } from "node:stream";
+import type { FastifyInstance } from "fastify";
+import { buildServer } from "../../src/server.js";
+
+export interface InProcessConnect {
+  app: FastifyInstance;
+  url: string;
+  token: string;
+  /** Every log line written so far, raw. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** connect's real server, listening on a free loopback port, with its log lines captured. */
+export async function startConnect(options: { token?: string; validateDeadlineMs?: number } = {}): Promise<InProcessConnect> {
+  const token = options.token ?? "test-service-token-0123456789abcdef";
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+      callback();
+    },
+  });
+  const app = await buildServer(
+    { serviceToken: token, logLevel: "debug", validateDeadlineMs: options.validateDeadlineMs ?? 3_000 },
+    { logStream },
+  );
+  const url = await app.listen({ host: "127.0.0.1", port: 0 });
+  return { app, url, token, logs, close: () => app.close() };
+}

@@ -1,0 +1,75 @@
+/**
+ * `npm start`: the whole platform on one machine with embedded defaults. For now that is connect plus
+ * the four provider simulators, so a new user can validate a demo token without a third-party account.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { startDemoSimulators } from "@tributary/simulators";
+
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+const connectPort = process.env.PORT ?? "8000";
+const connectHost = process.env.HOST ?? "127.0.0.1";
+const serviceToken = process.env.CONNECT_SERVICE_TOKEN || randomBytes(24).toString("hex");
+const simulatorsBasePort = Number(process.env.SIMULATORS_BASE_PORT ?? "9101");
+
+const simulators = await startDemoSimulators(simulatorsBasePort);
+
+const connect = spawn(process.execPath, ["--import", "tsx", "apps/connect/src/main.ts"], {
+  cwd: repoRoot,
+  env: { ...process.env, HOST: connectHost, PORT: connectPort, CONNECT_SERVICE_TOKEN: serviceToken },
+  stdio: ["ignore", "pipe", "inherit"],
+});
+
+let announced = false;
+createInterface({ input: connect.stdout }).on("line", (line) => {
+  console.log(`[connect] ${line}`);
+  if (!announced && line.includes("Server listening")) {
+    announced = true;
+    announce();
+  }
+});
+
+function announce(): void {
+  const base = `http://${connectHost}:${connectPort}`;
+  // A token the user chose stays out of the terminal; the generated demo token is shown so curl works.
+  const shownToken = process.env.CONNECT_SERVICE_TOKEN ? "$CONNECT_SERVICE_TOKEN" : serviceToken;
+  const lines = [
+    "",
+    "Tributary is running.",
+    `  connect      ${base}   (service token: ${process.env.CONNECT_SERVICE_TOKEN ? "from CONNECT_SERVICE_TOKEN" : "generated for this run"})`,
+    ...simulators.map(({ connector, simulator }) => `  ${connector.padEnd(12)} ${simulator.url}   (simulator)`),
+    "",
+    "Try it:",
+    `  curl ${base}/health`,
+    `  curl -X POST ${base}/internal/mirror-connections/ping            # 401 without the token`,
+    `  curl -H "x-connect-service-token: ${shownToken}" ${base}/internal/connectors`,
+    "",
+    "Validate a demo token against each simulator:",
+    ...simulators.map(({ connector, simulator, credentials, config }) => {
+      const body = JSON.stringify({ connector, credentials, config: { ...config, api_base_url: simulator.url } });
+      return `  curl -X POST -H "x-connect-service-token: ${shownToken}" -H 'content-type: application/json' \\\n    -d '${body}' \\\n    ${base}/internal/mirror-connections/validate`;
+    }),
+    "",
+  ];
+  console.log(lines.join("\n"));
+}
+
+let stopping = false;
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  if (connect.exitCode === null) connect.kill("SIGTERM");
+  await Promise.all(simulators.map(({ simulator }) => simulator.close()));
+  process.exit(code);
+}
+
+connect.on("exit", (code) => {
+  if (!stopping) {
+    console.error(`connect exited with code ${code}`);
+    void stop(code ?? 1);
+  }
+});
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
