@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { LogController } from "fastify";
 import pino, { type DestinationStream } from "pino";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { ConnectConfig } from "./config.js";
@@ -23,7 +23,7 @@ export interface BuildServerOptions {
 }
 
 /** Builds the connect HTTP server with every route; the caller decides where it listens. */
-export async function buildServer(config: ConnectServerConfig, options: BuildServerOptions = {}): Promise<FastifyInstance> {
+export async function buildServer(config: ConnectServerConfig, options: BuildServerOptions = {}) {
   const app = Fastify({
     loggerInstance: pino(loggerOptions(config.logLevel), options.logStream ?? pino.destination(1)),
     // Callers may pass their own id so one request can be followed across backend and connect.
@@ -31,16 +31,22 @@ export async function buildServer(config: ConnectServerConfig, options: BuildSer
       const incoming = request.headers["x-request-id"];
       return typeof incoming === "string" && requestIdPattern.test(incoming) ? incoming : randomUUID();
     },
-    requestIdLogLabel: "request_id",
-    disableRequestLogging: false,
+    logController: new LogController({ requestIdLogLabel: "request_id" }),
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // Once shutdown starts, answers close their connection: a keep-alive socket left idle after the last
+  // in-flight answer would otherwise hold `close()` open until the keep-alive timeout.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
+    if (closing) reply.header("connection", "close");
   });
 
   await app.register(errorHandler);
@@ -51,3 +57,5 @@ export async function buildServer(config: ConnectServerConfig, options: BuildSer
   await app.register(mirrorConnectionsRoutes, { validateDeadlineMs: config.validateDeadlineMs });
   return app;
 }
+
+export type ConnectServer = Awaited<ReturnType<typeof buildServer>>;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startConnect, type InProcessConnect } from "./support/connect-in-process.js";
+import { readBody, startConnect, type InProcessConnect } from "./support/connect-in-process.js";
 
 let connect: InProcessConnect;
 
@@ -34,7 +34,7 @@ describe("authentication", () => {
   it("serves /health without a token", async () => {
     const response = await call("/health", { token: null });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: "ok" });
+    expect(await readBody(response)).toEqual({ status: "ok" });
   });
 
   it.each(protectedRoutes)("%s %s answers 401 with the exact body when the token is missing", async (method, path) => {
@@ -47,7 +47,7 @@ describe("authentication", () => {
     for (const wrong of ["wrong", `${connect.token}x`, connect.token.slice(0, -1), ""]) {
       const response = await call(path, { method, token: wrong });
       expect(response.status).toBe(401);
-      expect(await response.json()).toEqual({ detail: "Invalid connect service token" });
+      expect(await readBody(response)).toEqual({ detail: "Invalid connect service token" });
     }
   });
 
@@ -64,13 +64,13 @@ describe("authentication", () => {
   it("accepts the right token", async () => {
     const response = await postJson("/internal/mirror-connections/ping", {});
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: "ok" });
+    expect(await readBody(response)).toEqual({ status: "ok" });
   });
 
   it("answers an authenticated request for an unknown route with 404", async () => {
     const response = await call("/no/such/route");
     expect(response.status).toBe(404);
-    expect((await response.json()).error.code).toBe("not_found");
+    expect((await readBody(response)).error.code).toBe("not_found");
   });
 });
 
@@ -131,7 +131,7 @@ describe("POST /internal/mirror-connections/validate input", () => {
   it.each(cases)("answers 400 naming the field: %s", async (_name, body, field) => {
     const response = await postJson("/internal/mirror-connections/validate", body);
     expect(response.status).toBe(400);
-    const payload = await response.json();
+    const payload = await readBody(response);
     expect(payload.error).toMatchObject({ code: "bad_request", field });
     expect(payload.error.message).toContain(field);
   });
@@ -143,19 +143,19 @@ describe("POST /internal/mirror-connections/validate input", () => {
       headers: { "content-type": "application/json" },
     });
     expect(response.status).toBe(400);
-    expect((await response.json()).error).toMatchObject({ code: "bad_request", field: "body" });
+    expect((await readBody(response)).error).toMatchObject({ code: "bad_request", field: "body" });
   });
 
   it("answers 404 for an unknown connector", async () => {
     const response = await postJson("/internal/mirror-connections/validate", { connector: "jira", credentials: {} });
     expect(response.status).toBe(404);
-    expect((await response.json()).error).toMatchObject({ code: "unknown_connector", field: "connector" });
+    expect((await readBody(response)).error).toMatchObject({ code: "unknown_connector", field: "connector" });
   });
 
   it("names the connector-specific credential field that is missing", async () => {
     const response = await postJson("/internal/mirror-connections/validate", { connector: "slack", credentials: {} });
     expect(response.status).toBe(400);
-    const { error } = await response.json();
+    const { error } = await readBody(response);
     expect(error.code).toBe("bad_request");
     expect(error.field).toMatch(/^credentials\./);
   });
@@ -167,7 +167,7 @@ describe("POST /internal/mirror-connections/validate input", () => {
       streams: ["issues", "tickets"],
     });
     expect(response.status).toBe(400);
-    expect((await response.json()).error).toMatchObject({ code: "bad_request", field: "streams.1" });
+    expect((await readBody(response)).error).toMatchObject({ code: "bad_request", field: "streams.1" });
   });
 
   it("never echoes a credential in a validation error", async () => {

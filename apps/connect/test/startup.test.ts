@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { githubDemoConfig, githubDemoCredentials, startGithubSimulator, type RunningSimulator } from "@tributary/simulators";
 import { runConnectToExit, startConnectProcess } from "./support/connect-process.js";
+import { readBody } from "./support/connect-in-process.js";
 
 describe("start-up refusals (real process)", () => {
   it("exits non-zero without CONNECT_SERVICE_TOKEN, before listening", async () => {
@@ -53,7 +54,7 @@ describe("graceful shutdown (real process)", () => {
       github.faults.releaseHeld();
       const response = await inFlight;
       expect(response.status).toBe(200);
-      expect((await response.json()).status).toBe("ok");
+      expect((await readBody(response)).status).toBe("ok");
       expect(await connect.exit).toEqual({ code: 0, signal: null });
     } finally {
       await connect.stop();

@@ -20,10 +20,11 @@ const statusByCode: Record<ConnectErrorCode, number> = {
 
 export function sendError(reply: FastifyReply, error: ConnectorError): FastifyReply {
   const body: ConnectErrorBody = { error: { code: error.code, message: error.message } };
-  const { field, missingScopes, retryAfterMs, account } = error.details;
+  const { field, missingScopes, retryAfterMs, account, warnings } = error.details;
   if (field) body.error.field = field;
   if (missingScopes) body.error.missing_scopes = missingScopes;
   if (account) body.error.account = account;
+  if (warnings && warnings.length > 0) body.error.warnings = warnings;
   if (retryAfterMs !== undefined) {
     const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
     body.error.retry_after_seconds = seconds;

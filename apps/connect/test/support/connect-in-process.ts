@@ -1,9 +1,8 @@
 import { Writable } from "node:stream";
-import type { FastifyInstance } from "fastify";
-import { buildServer } from "../../src/server.js";
+import { buildServer, type ConnectServer } from "../../src/server.js";
 
 export interface InProcessConnect {
-  app: FastifyInstance;
+  app: ConnectServer;
   url: string;
   token: string;
   /** Every log line written so far, raw. */
@@ -27,4 +26,22 @@ export async function startConnect(options: { token?: string; validateDeadlineMs
   );
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
   return { app, url, token, logs, close: () => app.close() };
+}
+
+/** The JSON bodies connect answers with, loosely typed for assertions. */
+export interface ApiBody {
+  status?: string;
+  error: {
+    code: string;
+    message: string;
+    field?: string;
+    missing_scopes?: string[];
+    retry_after_seconds?: number;
+    retry_at?: string;
+  };
+  [key: string]: unknown;
+}
+
+export async function readBody(response: Response): Promise<ApiBody> {
+  return (await response.json()) as ApiBody;
 }

@@ -7,6 +7,8 @@ export interface ConnectorErrorDetails {
   /** Milliseconds until the provider expects to accept requests again, for `rate_limited`. */
   retryAfterMs?: number;
   account?: Account;
+  /** Explanations that go with `missing_scopes`: what each entry means and how to grant it. */
+  warnings?: string[];
   /** HTTP status the provider answered with, when there was an answer. */
   providerStatus?: number;
 }

@@ -224,9 +224,13 @@ export class ProviderHttpClient {
       try {
         parsed = JSON.parse(text);
       } catch {
-        if (response.status >= 500) throw new TransientProviderError(`HTTP ${response.status}`, response.status);
-        // A cut or garbled body from a proxy or load balancer: the same request usually succeeds again.
-        throw new TransientProviderError(`malformed response body (HTTP ${response.status})`, response.status);
+        const status = response.status;
+        if (status >= 500 || status === 408) throw new TransientProviderError(`HTTP ${status}`, status);
+        // A cut or garbled success body from a proxy or load balancer: the same request usually succeeds again.
+        if (status < 400) throw new TransientProviderError(`malformed response body (HTTP ${status})`, status);
+        // A non-JSON 4xx is a real answer (an HTML 404 when api_base_url points at a web UI, a proxy's 429):
+        // the classifier decides from the status, with no body.
+        parsed = undefined;
       }
     }
 

@@ -1,3 +1,4 @@
+import type { ZodError } from "zod";
 import { firstFieldIssue, type ValidateResponse } from "@tributary/contracts";
 import type { AnyConnector, StreamDeclaration } from "./connector-types.js";
 import { ConnectorError } from "./connector-errors.js";
@@ -32,7 +33,7 @@ export function selectStreams(connector: AnyConnector, names: string[] | undefin
 
 /** Parses a connector-specific part of a request, turning schema failures into a `bad_request` naming the field. */
 export function parseConnectorInput<T>(
-  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: import("zod").ZodError } },
+  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: ZodError } },
   value: unknown,
   field: "credentials" | "config",
 ): T {
@@ -70,7 +71,7 @@ export async function validateConnection(
     throw new ConnectorError(
       "missing_scopes",
       `The ${connector.name} credentials lack the scopes the selected streams need: ${outcome.missingRequiredScopes.join(", ")}`,
-      { missingScopes: outcome.missingRequiredScopes, account: outcome.account },
+      { missingScopes: outcome.missingRequiredScopes, account: outcome.account, warnings: outcome.warnings },
     );
   }
 

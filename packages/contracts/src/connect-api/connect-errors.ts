@@ -33,6 +33,8 @@ export const connectErrorBodySchema = z
       retry_at: z.string().optional(),
       /** For `missing_scopes`: the account the credentials did resolve to. */
       account: z.unknown().optional(),
+      /** For `missing_scopes`: what each missing entry means and how to grant it. */
+      warnings: z.array(z.string()).optional(),
     }),
   })
   .meta({ id: "ConnectError" });

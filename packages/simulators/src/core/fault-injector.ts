@@ -1,9 +1,11 @@
 /**
  * Faults a test arms before a request: the next `times` matching requests fail the way the provider
  * fails. `server_error` answers 5xx, `rate_limit` answers with the provider's own rate-limit response,
- * `malformed` answers 200 with a body that is not JSON, `hang` never answers (until the client gives up).
+ * `malformed` answers 200 with a body that is not JSON, `hang` never answers (until the client gives up),
+ * `hold` keeps the request waiting until the test calls `releaseHeld()`, then answers normally: how a
+ * test keeps a request in flight without sleeping.
  */
-export type FaultKind = "server_error" | "rate_limit" | "malformed" | "hang";
+export type FaultKind = "server_error" | "rate_limit" | "malformed" | "hang" | "hold";
 
 export interface FaultSpec {
   kind: FaultKind;

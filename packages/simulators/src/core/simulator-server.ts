@@ -15,6 +15,8 @@ export interface SimulatorDefinition {
   name: string;
   register(app: FastifyInstance): void | Promise<void>;
   renderFault: FaultRenderer;
+  /** Rewrites a path before it is logged, for providers whose URLs carry a token (HubSpot's token metadata). */
+  redactPath?: (path: string) => string;
 }
 
 export interface RunningSimulator {
@@ -66,7 +68,7 @@ export async function startSimulator(definition: SimulatorDefinition, options: S
     if (path.startsWith(adminPrefix)) return;
     requests.record({
       method: request.method,
-      path,
+      path: definition.redactPath ? definition.redactPath(path) : path,
       query: Object.fromEntries(new URL(request.url, "http://simulator").searchParams),
       status: reply.statusCode,
       authenticated: Boolean(request.headers.authorization),

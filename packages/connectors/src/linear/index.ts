@@ -1,0 +1,3 @@
+export { linearConnector } from "./linear-connector.js";
+export type { LinearCredentials } from "./linear-credentials.js";
+export type { LinearConfig } from "./linear-config.js";

@@ -1,0 +1,121 @@
+import { randomUUID } from "node:crypto";
+import type { FastifyReply } from "fastify";
+
+/** HubSpot answers JSON with this exact content type, errors included. */
+export const hubspotJsonContentType = "application/json;charset=utf-8";
+
+export interface HubspotAnswer {
+  status: number;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+/** Sends an answer the way HubSpot does: its content type and the `X-HubSpot-Correlation-Id` header. */
+export function sendHubspot(reply: FastifyReply, answer: HubspotAnswer): FastifyReply {
+  const correlationId = typeof answer.body.correlationId === "string" ? answer.body.correlationId : randomUUID();
+  return reply
+    .code(answer.status)
+    .headers({ ...answer.headers, "content-type": hubspotJsonContentType, "X-HubSpot-Correlation-Id": correlationId })
+    .send(JSON.stringify(answer.body));
+}
+
+export type HubspotRateLimitPolicy = "TEN_SECONDLY_ROLLING" | "SECONDLY" | "DAILY";
+
+const rateLimitMessages: Record<HubspotRateLimitPolicy, string> = {
+  TEN_SECONDLY_ROLLING: "You have reached your ten_secondly_rolling limit.",
+  SECONDLY: "You have reached your secondly limit.",
+  DAILY: "You have reached your daily limit.",
+};
+
+/** Error bodies copied field for field from answers HubSpot's API gives. */
+export const hubspotErrors = {
+  credentialsNotFound(): HubspotAnswer {
+    return {
+      status: 401,
+      headers: { "X-HubSpot-Auth-Failure": "401 Unauthorized" },
+      body: {
+        status: "error",
+        message:
+          "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
+        correlationId: randomUUID(),
+        category: "INVALID_AUTHENTICATION",
+      },
+    };
+  },
+
+  expiredToken(expiredAt: number, now: number): HubspotAnswer {
+    return {
+      status: 401,
+      headers: { "X-HubSpot-Auth-Failure": "401 Unauthorized" },
+      body: {
+        status: "error",
+        message: `The OAuth token used to make this call expired ${elapsed(now - expiredAt)} ago.`,
+        correlationId: randomUUID(),
+        category: "EXPIRED_AUTHENTICATION",
+        context: { "expire time": [new Date(expiredAt).toISOString()] },
+      },
+    };
+  },
+
+  missingScopes(requiredGranularScopes: string[]): HubspotAnswer {
+    return {
+      status: 403,
+      body: {
+        status: "error",
+        message:
+          "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
+        correlationId: randomUUID(),
+        errors: [{ message: "One or more of the following scopes are required.", context: { requiredGranularScopes } }],
+        links: { scopes: "https://developers.hubspot.com/scopes" },
+        category: "MISSING_SCOPES",
+      },
+    };
+  },
+
+  rateLimited(policy: HubspotRateLimitPolicy, headers: Record<string, string>): HubspotAnswer {
+    return {
+      status: 429,
+      headers,
+      body: {
+        status: "error",
+        message: rateLimitMessages[policy],
+        errorType: "RATE_LIMIT",
+        correlationId: randomUUID(),
+        policyName: policy,
+        requestId: randomUUID(),
+      },
+    };
+  },
+
+  internalError(status = 500): HubspotAnswer {
+    return { status, body: { status: "error", message: "internal error", correlationId: randomUUID() } };
+  },
+
+  validationError(message: string): HubspotAnswer {
+    return { status: 400, body: { status: "error", message, correlationId: randomUUID(), category: "VALIDATION_ERROR" } };
+  },
+
+  /** What the OAuth token-metadata endpoint says about a private app token. */
+  tokenFormat(): HubspotAnswer {
+    return { status: 400, body: { status: "error", message: "The access token must have the correct format", correlationId: randomUUID() } };
+  },
+
+  tokenNotFound(): HubspotAnswer {
+    return { status: 404, body: { status: "error", message: "Access token not found", correlationId: randomUUID() } };
+  },
+};
+
+/** HubSpot words token age as "0 second(s)", "5 hour(s)", "19884 day(s)". */
+function elapsed(milliseconds: number): string {
+  const seconds = Math.max(0, Math.floor(milliseconds / 1000));
+  if (seconds < 60) return `${seconds} second(s)`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} minute(s)`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} hour(s)`;
+  return `${Math.floor(seconds / 86_400)} day(s)`;
+}
+
+/** Cloudflare, in front of HubSpot, answers gateway errors with an HTML page, not HubSpot's JSON. */
+export function cloudflareErrorPage(status: number): string {
+  const title = status === 502 ? "Bad gateway" : status === 503 ? "Service unavailable" : "Gateway time-out";
+  return `<!DOCTYPE html><html><head><title>api.hubapi.com | ${status}: ${title}</title></head><body><h1>${title}</h1><p>Error code ${status}</p><p>Cloudflare</p></body></html>`;
+}
