@@ -3,7 +3,7 @@ import { ConnectorError } from "../src/core/connector-errors.js";
 import { silentLogger } from "../src/core/logger-types.js";
 import { validateConnection, type ValidateConnectionInput } from "../src/core/validate-connection.js";
 import { githubConnector } from "../src/github/index.js";
-import { githubDemoConfig, githubDemoCredentials, startGithubSimulator, type RunningGithubSimulator } from "../../simulators/src/github/index.js";
+import { githubDemoConfig, githubDemoCredentials, startGithubSimulator, type RunningGithubSimulator } from "@tributary/simulators";
 
 let sim: RunningGithubSimulator;
 

@@ -5,7 +5,7 @@ import {
   startHubspotSimulator,
   type HubspotPortal,
   type RunningHubspotSimulator,
-} from "../../simulators/src/hubspot/index.js";
+} from "@tributary/simulators";
 import { ConnectorError } from "../src/core/connector-errors.js";
 import { silentLogger, type ConnectorLogger } from "../src/core/logger-types.js";
 import { validateConnection, type ValidateConnectionInput } from "../src/core/validate-connection.js";

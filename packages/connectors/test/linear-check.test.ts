@@ -11,7 +11,7 @@ import {
   startLinearSimulator,
   type LinearSimulator,
   type LinearTokenGrant,
-} from "../../simulators/src/linear/index.js";
+} from "@tributary/simulators";
 
 let sim: LinearSimulator;
 

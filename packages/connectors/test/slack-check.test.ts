@@ -10,7 +10,7 @@ import {
   startSlackSimulator,
   type SlackSimulator,
   type SlackTokenGrantInput,
-} from "../../simulators/src/slack/index.js";
+} from "@tributary/simulators";
 
 let sim: SlackSimulator;
 
