@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { z } from "zod";
 
 /**
@@ -26,6 +28,35 @@ const environmentSchema = z.object({
     .regex(/^\d+$/, { error: "must be a whole number of milliseconds" })
     .transform(Number)
     .default(20_000),
+  /** Folder behind `storage.kind = "local"` ingestion targets: the embedded object store. */
+  CONNECT_LOCAL_STORAGE_DIR: z.string().min(1).default(".tributary/object-store"),
+  /** Local scratch space for spool and Parquet files while a run converts and uploads them. */
+  CONNECT_SPOOL_DIR: z.string().min(1).optional(),
+  /** DuckDB's memory limit for Parquet conversion (connect's RSS budget is 384 MiB in all). */
+  CONNECT_DUCKDB_MEMORY_LIMIT: z
+    .string()
+    .regex(/^\d+(?:KB|MB|GB|KiB|MiB|GiB)$/, { error: "must be a size such as 128MB" })
+    .default("128MB"),
+  /** Size of the NDJSON spool that becomes one Parquet part. */
+  CONNECT_PART_MB: z
+    .string()
+    .regex(/^\d+$/, { error: "must be a whole number of megabytes" })
+    .transform(Number)
+    .refine((megabytes) => megabytes >= 1 && megabytes <= 1024, { error: "must be between 1 and 1024" })
+    .default(64),
+  /** An incrementally read stream is compacted once its snapshot has more files than this. */
+  CONNECT_COMPACTION_MAX_FILES: z
+    .string()
+    .regex(/^\d+$/, { error: "must be a whole number" })
+    .transform(Number)
+    .refine((files) => files >= 1, { error: "must be at least 1" })
+    .default(32),
+  /** How long replaced or orphaned data files stay in storage before garbage collection deletes them. */
+  CONNECT_GC_GRACE_SECONDS: z
+    .string()
+    .regex(/^\d+$/, { error: "must be a whole number of seconds" })
+    .transform(Number)
+    .default(3600),
 });
 
 export type ConnectConfig = {
@@ -35,6 +66,12 @@ export type ConnectConfig = {
   s3Endpoint: string | undefined;
   logLevel: z.infer<typeof environmentSchema>["LOG_LEVEL"];
   validateDeadlineMs: number;
+  localStorageDirectory: string;
+  spoolDirectory: string;
+  duckdbMemoryLimit: string;
+  partBytes: number;
+  garbageGraceMs: number;
+  compactionMaxFiles: number;
 };
 
 export class ConfigError extends Error {
@@ -59,5 +96,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv): ConnectConfig {
     s3Endpoint: env.S3_ENDPOINT,
     logLevel: env.LOG_LEVEL,
     validateDeadlineMs: env.CONNECT_VALIDATE_DEADLINE_MS,
+    localStorageDirectory: env.CONNECT_LOCAL_STORAGE_DIR,
+    spoolDirectory: env.CONNECT_SPOOL_DIR ?? join(tmpdir(), "tributary-connect"),
+    duckdbMemoryLimit: env.CONNECT_DUCKDB_MEMORY_LIMIT,
+    partBytes: env.CONNECT_PART_MB * 1024 * 1024,
+    garbageGraceMs: env.CONNECT_GC_GRACE_SECONDS * 1000,
+    compactionMaxFiles: env.CONNECT_COMPACTION_MAX_FILES,
   };
 }

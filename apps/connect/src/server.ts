@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import Fastify, { LogController } from "fastify";
 import pino, { type DestinationStream } from "pino";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
@@ -10,12 +11,28 @@ import { serviceTokenAuth } from "./plugins/service-token-auth.js";
 import { connectorsRoutes } from "./routes/connectors-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
 import { mirrorConnectionsRoutes } from "./routes/mirror-connections-routes.js";
+import { ingestionRunsRoutes } from "./routes/ingestion-runs-routes.js";
+import type { IngestionSettings } from "./ingestion/ingestion-run.js";
+import { ParquetConverter } from "./ingestion/parquet-converter.js";
+import { RunRegistry } from "./ingestion/run-registry.js";
 
 export const serviceVersion = "0.1.0";
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/;
 
-export type ConnectServerConfig = Pick<ConnectConfig, "serviceToken" | "logLevel" | "validateDeadlineMs">;
+export type ConnectServerConfig = Pick<
+  ConnectConfig,
+  | "serviceToken"
+  | "logLevel"
+  | "validateDeadlineMs"
+  | "s3Endpoint"
+  | "localStorageDirectory"
+  | "spoolDirectory"
+  | "duckdbMemoryLimit"
+  | "partBytes"
+  | "garbageGraceMs"
+  | "compactionMaxFiles"
+>;
 
 export interface BuildServerOptions {
   /** Where log lines go (default: stdout). Tests pass a stream to inspect them. */
@@ -55,6 +72,38 @@ export async function buildServer(config: ConnectServerConfig, options: BuildSer
   await app.register(healthRoutes);
   await app.register(connectorsRoutes);
   await app.register(mirrorConnectionsRoutes, { validateDeadlineMs: config.validateDeadlineMs });
+
+  const registry = new RunRegistry();
+  let converter: Promise<ParquetConverter> | undefined;
+  const ingestionSettings = async (): Promise<IngestionSettings> => {
+    converter ??= ParquetConverter.create({
+      memoryLimit: config.duckdbMemoryLimit,
+      threads: 2,
+      tempDirectory: join(config.spoolDirectory, "duckdb-temp"),
+    });
+    return {
+      converter: await converter,
+      spoolDirectory: config.spoolDirectory,
+      partBytes: config.partBytes,
+      garbageGraceMs: config.garbageGraceMs,
+      recentRunsKept: 50,
+      progressIntervalMs: 500,
+      compaction: { maxFiles: config.compactionMaxFiles },
+    };
+  };
+  await app.register(ingestionRunsRoutes, {
+    registry,
+    storage: { s3Endpoint: config.s3Endpoint, localStorageDirectory: config.localStorageDirectory },
+    ingestionSettings,
+  });
+  // Runs can last hours; on shutdown they are cancelled (nothing uncommitted becomes visible) and the
+  // backend's queue retries them, resuming from the last committed state.
+  app.addHook("preClose", async () => {
+    registry.cancelAll("connect is shutting down");
+  });
+  app.addHook("onClose", async () => {
+    if (converter) (await converter).close();
+  });
   return app;
 }
 

@@ -11,3 +11,4 @@ export { githubConnector } from "./github/index.js";
 export { slackConnector } from "./slack/index.js";
 export { linearConnector } from "./linear/index.js";
 export { hubspotConnector } from "./hubspot/index.js";
+export * from "./core/read-helpers.js";

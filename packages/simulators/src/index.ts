@@ -1,3 +1,4 @@
+export * from "./core/dataset-types.js";
 export * from "./core/fault-injector.js";
 export * from "./core/request-log.js";
 export * from "./core/simulator-server.js";

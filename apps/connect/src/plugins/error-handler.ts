@@ -15,6 +15,10 @@ const statusByCode: Record<ConnectErrorCode, number> = {
   rate_limited: 429,
   provider_unavailable: 502,
   provider_error: 502,
+  // Object storage failed (unreachable, denied, 5xx after retries): a dependency of connect, not a bug.
+  storage_error: 502,
+  run_in_progress: 409,
+  cancelled: 409,
   internal_error: 500,
 };
 

@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import { loadConfig } from "../../src/config.js";
 import { buildServer, type ConnectServer } from "../../src/server.js";
 
 export interface InProcessConnect {
@@ -11,7 +12,9 @@ export interface InProcessConnect {
 }
 
 /** connect's real server, listening on a free loopback port, with its log lines captured. */
-export async function startConnect(options: { token?: string; validateDeadlineMs?: number } = {}): Promise<InProcessConnect> {
+export async function startConnect(
+  options: { token?: string; validateDeadlineMs?: number; environment?: Record<string, string> } = {},
+): Promise<InProcessConnect> {
   const token = options.token ?? "test-service-token-0123456789abcdef";
   const logs: string[] = [];
   const logStream = new Writable({
@@ -20,10 +23,8 @@ export async function startConnect(options: { token?: string; validateDeadlineMs
       callback();
     },
   });
-  const app = await buildServer(
-    { serviceToken: token, logLevel: "debug", validateDeadlineMs: options.validateDeadlineMs ?? 3_000 },
-    { logStream },
-  );
+  const config = loadConfig({ CONNECT_SERVICE_TOKEN: token, LOG_LEVEL: "debug", ...options.environment });
+  const app = await buildServer({ ...config, validateDeadlineMs: options.validateDeadlineMs ?? 3_000 }, { logStream });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
   return { app, url, token, logs, close: () => app.close() };
 }

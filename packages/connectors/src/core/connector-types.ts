@@ -35,11 +35,46 @@ export interface StreamDeclaration {
 /**
  * Per-stream state saved after each checkpoint. `cursor` is the global high-water mark for
  * unpartitioned streams; `partitions` maps each partition key (a repository's full name, a channel id)
- * to its own high-water mark.
+ * to its own high-water mark; `extra` holds what else a connector needs to resume cheaply (ETags,
+ * a HubSpot search window). State is JSON: it travels through the backend's database.
  */
 export interface StreamState {
   cursor?: string | number | null;
   partitions?: Record<string, string | number | null>;
+  extra?: Record<string, unknown>;
+}
+
+/** A record as read from the provider: a JSON object whose primary-key fields are present. */
+export type SourceRecord = Record<string, unknown>;
+
+/**
+ * What a stream reader yields, in order. The engine spools `records`, applies `deletions` (primary-key
+ * objects of records the provider says are gone), and treats `state` as a checkpoint: every record and
+ * deletion yielded before it is covered by it, so resuming from it loses and repeats nothing.
+ */
+export type ReadMessage =
+  | { type: "records"; records: SourceRecord[] }
+  | { type: "deletions"; keys: SourceRecord[] }
+  | { type: "state"; state: StreamState };
+
+export interface ReadContext<Credentials, Config> {
+  credentials: Credentials;
+  config: Config;
+  stream: StreamDeclaration;
+  syncMode: SyncMode;
+  /** The stream's committed state from the previous run; undefined on a first or full-refresh read. */
+  state: StreamState | undefined;
+  /** Absolute instant (epoch ms) by which the run must end. */
+  deadlineAt: number;
+  signal: AbortSignal;
+  logger: ConnectorLogger;
+  /** Called after every HTTP answer, for the run's statistics (API calls per stream). */
+  onResponse: (info: { method: string; path: string; status: number; durationMs: number }) => void;
+  /**
+   * Lookups shared by the streams of one run (the repositories of an org, the channels of a workspace),
+   * so the second stream that needs the list does not fetch it again. Keyed by the connector.
+   */
+  shared: Map<string, Promise<unknown>>;
 }
 
 export interface CheckContext<Credentials, Config> {
@@ -78,6 +113,12 @@ export interface ConnectorDefinition<
   streams: StreamDeclaration[];
   /** Resolves the account behind the credentials and what they may read. */
   check(context: CheckContext<z.infer<Credentials>, z.infer<Config>>): Promise<CheckOutcome>;
+  /**
+   * Reads one stream from its saved state: pages of records, deletions, and state checkpoints. Incremental
+   * reads ask the API only for what changed since the state's cursor; the engine does the rest (spooling,
+   * Parquet, storage, commit, statistics).
+   */
+  read(context: ReadContext<z.infer<Credentials>, z.infer<Config>>): AsyncIterable<ReadMessage>;
 }
 
 /** Keeps each connector's credential and config types flowing into `check` without annotations. */

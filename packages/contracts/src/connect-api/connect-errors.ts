@@ -14,6 +14,9 @@ export const connectErrorCodes = [
   "rate_limited",
   "provider_unavailable",
   "provider_error",
+  "storage_error",
+  "run_in_progress",
+  "cancelled",
   "internal_error",
 ] as const;
 

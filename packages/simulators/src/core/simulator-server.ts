@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { FaultInjector, type FaultKind, type FaultSpec } from "./fault-injector.js";
+import type { ChangeSpec, DatasetControl } from "./dataset-types.js";
 import { RequestLog } from "./request-log.js";
 
 export interface SimulatorOptions {
@@ -17,6 +18,8 @@ export interface SimulatorDefinition {
   renderFault: FaultRenderer;
   /** Rewrites a path before it is logged, for providers whose URLs carry a token (HubSpot's token metadata). */
   redactPath?: (path: string) => string;
+  /** The dataset behind the routes, exposed on the admin API as `/_simulator/changes` and `/_simulator/truth/:stream`. */
+  dataset?: DatasetControl;
 }
 
 export interface RunningSimulator {
@@ -92,6 +95,15 @@ export async function startSimulator(definition: SimulatorDefinition, options: S
     requests.clear();
     return { total: 0 };
   });
+
+  const dataset = definition.dataset;
+  if (dataset) {
+    app.post(`${adminPrefix}/changes`, async (request) => dataset.applyChanges(request.body as ChangeSpec));
+    app.get<{ Params: { stream: string } }>(`${adminPrefix}/truth/:stream`, async (request) => {
+      const records = dataset.groundTruth(request.params.stream);
+      return { total: records.length, records };
+    });
+  }
 
   await definition.register(app);
   await app.listen({ port: options.port ?? 0, host: options.host ?? "127.0.0.1" });

@@ -1,0 +1,183 @@
+import { createWriteStream, type WriteStream } from "node:fs";
+import { rm } from "node:fs/promises";
+import { once } from "node:events";
+import { join } from "node:path";
+import type { ObjectStore } from "@tributary/object-store";
+import {
+  columnTypeOf,
+  dataFileKey,
+  metadataColumns,
+  widenColumnType,
+  type ColumnType,
+  type ManifestColumn,
+  type ManifestFile,
+} from "@tributary/mirror";
+import type { ParquetConverter } from "./parquet-converter.js";
+
+export interface StreamWriterOptions {
+  /** Local folder for this stream's spool and Parquet files; removed by the caller after the run. */
+  workDirectory: string;
+  /** A part is cut when its spool reaches this many bytes of NDJSON. */
+  partBytes: number;
+  converter: ParquetConverter;
+  store: ObjectStore;
+  /** Key prefix of the stream's folder in the store (ends with `/`). */
+  streamFolder: string;
+  runId: string;
+  /** Manifest version this run will commit; stamped on every row so later versions win. */
+  version: number;
+  primaryKey: string[];
+  signal: AbortSignal;
+}
+
+interface OpenPart {
+  index: number;
+  path: string;
+  out: WriteStream;
+  bytes: number;
+  rows: number;
+  /** Column types seen in this part: the part's Parquet schema. */
+  columns: Map<string, ColumnType | undefined>;
+}
+
+const reservedPrefix = "_tributary_";
+
+/**
+ * Spools a stream's records to local NDJSON and cuts it into Parquet parts uploaded to the store, one
+ * part converting and uploading while the next one fills, so memory stays bounded whatever the
+ * stream's size. Nothing it uploads is visible to readers until the run commits the manifest.
+ */
+export class StreamWriter {
+  private part: OpenPart | undefined;
+  private partCount = 0;
+  private seq = 0;
+  private pending: Promise<void> | undefined;
+  private readonly written: ManifestFile[] = [];
+  private readonly uploadedKeys: string[] = [];
+  /** Column types across the whole run, widened part after part. */
+  readonly columns = new Map<string, ColumnType | undefined>();
+  bytesWritten = 0;
+
+  constructor(private readonly options: StreamWriterOptions) {}
+
+  async addRecords(records: Record<string, unknown>[]): Promise<void> {
+    for (const record of records) await this.writeLine(record, false);
+  }
+
+  /** Tombstones: the primary-key fields of records the provider says are gone. */
+  async addDeletions(keys: Record<string, unknown>[]): Promise<void> {
+    for (const key of keys) {
+      const tombstone: Record<string, unknown> = {};
+      for (const field of this.options.primaryKey) tombstone[field] = key[field];
+      await this.writeLine(tombstone, true);
+    }
+  }
+
+  /** Flushes the last part and waits for every upload; returns the files this run wrote. */
+  async finish(): Promise<ManifestFile[]> {
+    await this.cutPart();
+    await this.pending;
+    return this.written;
+  }
+
+  /** The keys this run uploaded, for deletion when the run does not commit. */
+  get uploaded(): readonly string[] {
+    return this.uploadedKeys;
+  }
+
+  /** Widened types of the run's columns; undefined for a column that was only ever null in this run. */
+  runColumns(): Array<{ name: string; type: ColumnType | undefined }> {
+    return [...this.columns].map(([name, type]) => ({ name, type }));
+  }
+
+  private async writeLine(record: Record<string, unknown>, deleted: boolean): Promise<void> {
+    const part = this.part ?? this.openPart();
+    for (const key in record) {
+      if (key.startsWith(reservedPrefix)) continue;
+      const type = columnTypeOf(record[key]);
+      const partType = part.columns.get(key);
+      if (type === undefined) {
+        if (!part.columns.has(key)) part.columns.set(key, undefined);
+        if (!this.columns.has(key)) this.columns.set(key, undefined);
+        continue;
+      }
+      if (partType !== type) part.columns.set(key, widenColumnType(partType, type));
+      const runType = this.columns.get(key);
+      if (runType !== type) this.columns.set(key, widenColumnType(runType, type));
+    }
+    this.seq += 1;
+    // Splicing the metadata into the record's own serialisation costs one stringify per record.
+    const body = JSON.stringify(record);
+    const meta = deleted
+      ? `{"${metadataColumns.seq}":${this.seq},"${metadataColumns.deleted}":true`
+      : `{"${metadataColumns.seq}":${this.seq}`;
+    const line = body === "{}" ? `${meta}}\n` : `${meta},${body.slice(1)}\n`;
+    part.bytes += Buffer.byteLength(line);
+    part.rows += 1;
+    if (!part.out.write(line)) await once(part.out, "drain");
+    if (part.bytes >= this.options.partBytes) await this.cutPart();
+  }
+
+  private openPart(): OpenPart {
+    this.partCount += 1;
+    const path = join(this.options.workDirectory, `part-${String(this.partCount).padStart(5, "0")}.ndjson`);
+    this.part = {
+      index: this.partCount,
+      path,
+      out: createWriteStream(path, { highWaterMark: 1024 * 1024 }),
+      bytes: 0,
+      rows: 0,
+      columns: new Map(),
+    };
+    return this.part;
+  }
+
+  private async cutPart(): Promise<void> {
+    const part = this.part;
+    if (!part) return;
+    this.part = undefined;
+    part.out.end();
+    await once(part.out, "finish");
+    // One part converts and uploads while the next fills; wait for the previous before starting another.
+    await this.pending;
+    this.options.signal.throwIfAborted();
+    const finalizing = this.finalizePart(part);
+    // Observed here so a failure is never "unhandled" while the reader is between awaits; it is
+    // rethrown by the next `cutPart` or by `finish`.
+    finalizing.catch(() => undefined);
+    this.pending = finalizing;
+  }
+
+  /** Stops writing without committing: waits for the part in flight and removes local files. */
+  async discard(): Promise<void> {
+    await this.pending?.catch(() => undefined);
+    const part = this.part;
+    this.part = undefined;
+    if (part) {
+      part.out.destroy();
+      await rm(part.path, { force: true });
+    }
+  }
+
+  private async finalizePart(part: OpenPart): Promise<void> {
+    const parquetPath = part.path.replace(/\.ndjson$/, ".parquet");
+    const columns: ManifestColumn[] = [...part.columns].map(([name, type]) => ({ name, type: type ?? "VARCHAR" }));
+    try {
+      const rows = await this.options.converter.convert(part.path, parquetPath, columns, this.options.version);
+      await rm(part.path, { force: true });
+      const relativeKey = dataFileKey(this.options.runId, part.index);
+      const key = `${this.options.streamFolder}${relativeKey}`;
+      this.options.signal.throwIfAborted();
+      const uploaded = await this.options.store.putFile(key, parquetPath, {
+        contentType: "application/vnd.apache.parquet",
+        signal: this.options.signal,
+      });
+      this.uploadedKeys.push(key);
+      this.bytesWritten += uploaded.size;
+      this.written.push({ key: relativeKey, rows, bytes: uploaded.size, run_id: this.options.runId, version: this.options.version });
+    } finally {
+      await rm(part.path, { force: true });
+      await rm(parquetPath, { force: true });
+    }
+  }
+}
