@@ -4,9 +4,9 @@
  *    same run, interleaved rounds, medians: the cost of the service-token check;
  *  - cold start of the production bundle to the first healthy answer;
  *  - idle RSS after start-up and a warm-up.
- * It builds the bundle (`npm run build`) and runs it as production would: `node apps/connect/dist/main.js`.
+ * `npm run bench` builds the bundle first; it runs it as production would: `node apps/connect/dist/main.js`.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -74,8 +74,6 @@ async function load(url: string, path: string, method: "GET" | "POST", headers: 
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
-console.log("building the connect bundle…");
-execFileSync("npm", ["run", "build", "--silent", "--workspace", "@tributary/connect"], { cwd: repoRoot, stdio: "inherit" });
 
 // Cold start: the production bundle, and tsx from source (what `npm start` uses) for reference.
 const coldBundle: number[] = [];

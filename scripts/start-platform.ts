@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startDemoSimulators } from "@tributary/simulators";
 
@@ -13,12 +14,19 @@ const connectPort = process.env.PORT ?? "8000";
 const connectHost = process.env.HOST ?? "127.0.0.1";
 const serviceToken = process.env.CONNECT_SERVICE_TOKEN || randomBytes(24).toString("hex");
 const simulatorsBasePort = Number(process.env.SIMULATORS_BASE_PORT ?? "9101");
+const localStorage = resolve(repoRoot, process.env.CONNECT_LOCAL_STORAGE_DIR ?? ".tributary/object-store");
 
 const simulators = await startDemoSimulators(simulatorsBasePort);
 
 const connect = spawn(process.execPath, ["--import", "tsx", "apps/connect/src/main.ts"], {
   cwd: repoRoot,
-  env: { ...process.env, HOST: connectHost, PORT: connectPort, CONNECT_SERVICE_TOKEN: serviceToken },
+  env: {
+    ...process.env,
+    HOST: connectHost,
+    PORT: connectPort,
+    CONNECT_SERVICE_TOKEN: serviceToken,
+    CONNECT_LOCAL_STORAGE_DIR: localStorage,
+  },
   stdio: ["ignore", "pipe", "inherit"],
 });
 
@@ -51,6 +59,20 @@ function announce(): void {
       const body = JSON.stringify({ connector, credentials, config: { ...config, api_base_url: simulator.url } });
       return `  curl -X POST -H "x-connect-service-token: ${shownToken}" -H 'content-type: application/json' \\\n    -d '${body}' \\\n    ${base}/internal/mirror-connections/validate`;
     }),
+    "",
+    "Mirror the GitHub demo dataset into the local object store (NDJSON progress events):",
+    (() => {
+      const github = simulators.find((entry) => entry.connector === "github")!;
+      const body = JSON.stringify({
+        run_id: "demo-run-1",
+        connector: "github",
+        credentials: github.credentials,
+        config: { ...github.config, api_base_url: github.simulator.url },
+        storage: { kind: "local", workspace_id: "demo", connection_id: "github" },
+      });
+      return `  curl -N -X POST -H "x-connect-service-token: ${shownToken}" -H 'content-type: application/json' \\\n    -d '${body}' \\\n    ${base}/internal/ingestion-runs`;
+    })(),
+    `  ls -R ${localStorage}/demo/github   # Parquet parts and manifests (change run_id to run again)`,
     "",
   ];
   console.log(lines.join("\n"));

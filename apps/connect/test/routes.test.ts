@@ -23,6 +23,8 @@ function postJson(path: string, body: unknown, token?: string | null) {
 }
 
 const protectedRoutes: Array<[string, string]> = [
+  ["POST", "/internal/ingestion-runs"],
+  ["POST", "/internal/ingestion-runs/some-run/cancel"],
   ["POST", "/internal/mirror-connections/ping"],
   ["POST", "/internal/mirror-connections/validate"],
   ["GET", "/internal/connectors"],
@@ -190,7 +192,14 @@ describe("GET /openapi.json", () => {
     const document = (await response.json()) as { openapi: string; paths: Record<string, unknown>; components: { securitySchemes: unknown } };
     expect(document.openapi).toMatch(/^3\./);
     expect(Object.keys(document.paths).sort()).toEqual(
-      ["/health", "/internal/connectors", "/internal/mirror-connections/ping", "/internal/mirror-connections/validate"].sort(),
+      [
+        "/health",
+        "/internal/connectors",
+        "/internal/ingestion-runs",
+        "/internal/ingestion-runs/{run_id}/cancel",
+        "/internal/mirror-connections/ping",
+        "/internal/mirror-connections/validate",
+      ].sort(),
     );
     expect(JSON.stringify(document.paths["/internal/mirror-connections/validate"])).toContain("credentials");
     expect(document.components.securitySchemes).toMatchObject({ serviceToken: { type: "apiKey", name: "x-connect-service-token" } });

@@ -208,3 +208,84 @@ describe("GitHub simulator: rate limits and faults", () => {
     expect(sim.requests.count("/user")).toBe(2);
   });
 });
+
+describe("GitHub simulator: seeded dataset routes", () => {
+  type Item = { id: number; number: number; updated_at: string; pull_request?: unknown };
+
+  it("serves a small demo dataset on the fixture organization by default", async () => {
+    const issues = await get("/repos/tributary-demo/platform/issues?state=all&per_page=100", githubDemoToken);
+    expect(issues.status).toBe(200);
+    const items = issues.body as Item[];
+    expect(items).toHaveLength(30);
+    expect(items.filter((item) => item.pull_request !== undefined)).toHaveLength(10);
+    expect(sim.dataset?.counts()).toMatchObject({ repositories: 3, issues: 60, pull_requests: 30, users: 3 });
+  });
+
+  it("pages with GitHub's Link header, caps per_page at 100 and filters `since` inclusively", async () => {
+    const first = await get("/repos/tributary-demo/docs/issues?state=all&sort=updated&direction=asc&per_page=7", githubDemoToken);
+    expect(first.headers.get("link")).toBe(
+      `<${sim.url}/repos/tributary-demo/docs/issues?state=all&sort=updated&direction=asc&per_page=7&page=2>; rel="next", ` +
+        `<${sim.url}/repos/tributary-demo/docs/issues?state=all&sort=updated&direction=asc&per_page=7&page=5>; rel="last"`,
+    );
+    const page = first.body as Item[];
+    const updated = page.map((item) => item.updated_at);
+    expect([...updated].sort()).toEqual(updated);
+
+    const capped = await get("/repos/tributary-demo/docs/issues?state=all&per_page=1000", githubDemoToken);
+    expect((capped.body as Item[]).length).toBe(30);
+
+    const boundary = page[3]?.updated_at ?? "";
+    const since = await get(`/repos/tributary-demo/docs/issues?state=all&sort=updated&direction=asc&since=${boundary}`, githubDemoToken);
+    const sinceItems = since.body as Item[];
+    expect(sinceItems[0]?.updated_at).toBe(boundary);
+    expect(sinceItems.every((item) => item.updated_at >= boundary)).toBe(true);
+
+    const bad = await get("/repos/tributary-demo/docs/issues?since=yesterday", githubDemoToken);
+    expect(bad.status).toBe(422);
+  });
+
+  it("answers If-None-Match with 304 and gives the request back to the rate limit", async () => {
+    const path = "/repos/tributary-demo/website/pulls?state=all&sort=updated&direction=desc";
+    const first = await get(path, githubDemoToken);
+    const etag = first.headers.get("etag") ?? "";
+    expect(etag).toMatch(/^W\/"[0-9a-f]+"$/);
+    const used = Number(first.headers.get("x-ratelimit-used"));
+    const second = await get(path, githubDemoToken, { "if-none-match": etag });
+    expect(second.status).toBe(304);
+    expect(second.text).toBe("");
+    expect(Number(second.headers.get("x-ratelimit-used"))).toBe(used);
+    expect((await get(path, githubDemoToken, { "if-none-match": 'W/"stale"' })).status).toBe(200);
+  });
+
+  it("answers 409 for the commits of a repository without commits, and lists a pull request's reviews", async () => {
+    const empty = await get("/repos/octo-admin/dotfiles/commits", githubDemoToken);
+    expect(empty.status).toBe(409);
+    expect((empty.body as { message: string }).message).toBe("Git Repository is empty.");
+    const pulls = (await get("/repos/tributary-demo/platform/pulls?state=all", githubDemoToken)).body as Item[];
+    const reviews = await get(`/repos/tributary-demo/platform/pulls/${pulls[0]?.number}/reviews`, githubDemoToken);
+    expect((reviews.body as unknown[]).length).toBe(2);
+    const notAPull = (await get("/repos/tributary-demo/platform/issues?state=all", githubDemoToken)).body as Item[];
+    const issue = notAPull.find((item) => item.pull_request === undefined);
+    expect((await get(`/repos/tributary-demo/platform/pulls/${issue?.number}/reviews`, githubDemoToken)).status).toBe(404);
+  });
+
+  it("builds the same dataset from the same seed, and moves its clock forward with every change", async () => {
+    const options = { seed: 9, organization: "determinism", repositories: 2, issuesPerRepository: 5, pullRequestsPerRepository: 2, maxPerPage: 10 };
+    const [one, two] = await Promise.all([startGithubSimulator({ dataset: options }), startGithubSimulator({ dataset: options })]);
+    try {
+      const strip = (records: Record<string, unknown>[]) => JSON.stringify(records).replaceAll(/127\.0\.0\.1:\d+/g, "host");
+      expect(strip(one.dataset?.groundTruth("issues") ?? [])).toBe(strip(two.dataset?.groundTruth("issues") ?? []));
+      const latest = (records: Record<string, unknown>[]) => records.map((record) => String(record.updated_at)).sort().at(-1) ?? "";
+      const before = latest(one.dataset?.groundTruth("issues") ?? []);
+      const summary = one.dataset?.applyChanges({ seed: 1, changes: { issues: { updates: 1 } } });
+      const [changed] = summary?.applied.issues?.updated ?? [];
+      const record = one.dataset?.groundTruth("issues").find((candidate) => JSON.stringify({ id: candidate.id }) === changed);
+      expect(String(record?.updated_at) > before).toBe(true);
+      expect(() => one.dataset?.applyChanges({ seed: 1, changes: { pull_requests: { deletes: 1 } } })).toThrow(/does not delete/);
+      const truth = await fetch(`${one.url}/_simulator/truth/issues`);
+      expect(((await truth.json()) as { total: number }).total).toBe(10);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+});

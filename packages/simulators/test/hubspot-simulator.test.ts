@@ -1,5 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import {
+  HubspotDataset,
+  hubspotDatasetEpoch,
   hubspotDemoPortal,
   hubspotDemoToken,
   startHubspotSimulator,
@@ -238,5 +240,152 @@ describe("hubspot simulator: injected failures", () => {
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(() => JSON.parse(text)).toThrow();
+  });
+});
+
+describe("hubspot simulator: CRM data", () => {
+  let crm: RunningHubspotSimulator;
+  const auth = { authorization: `Bearer ${hubspotDemoToken}`, "content-type": "application/json" };
+  const searchBody = (extra: Record<string, unknown>) => ({
+    filterGroups: [{ filters: [{ propertyName: "lastmodifieddate", operator: "GTE", value: "0" }] }],
+    sorts: [{ propertyName: "lastmodifieddate", direction: "ASCENDING" }],
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    crm = await startHubspotSimulator({
+      dataset: { seed: 42, contacts: 230, companies: 12, deals: 9, owners: 4, archivedOwners: 1, associationsPerDeal: 2 },
+      rateLimits: { searchPerSecond: 2 },
+      now: () => clock,
+    });
+    crm.addToken("pat-na1-sim-test-contacts-only", { scopes: ["crm.objects.contacts.read"] });
+  });
+
+  afterAll(async () => {
+    await crm.close();
+  });
+
+  it("builds the same account from the same seed, and the same changes from the same change seed", async () => {
+    const again = new HubspotDataset({ seed: 42, contacts: 230, companies: 12, deals: 9, owners: 4, archivedOwners: 1, associationsPerDeal: 2 });
+    const first = new HubspotDataset({ seed: 42, contacts: 230, companies: 12, deals: 9, owners: 4, archivedOwners: 1, associationsPerDeal: 2 });
+    for (const stream of ["contacts", "companies", "deals", "owners", "contact_companies", "deal_contacts", "deal_companies"]) {
+      expect(again.groundTruth(stream)).toEqual(first.groundTruth(stream));
+      expect(crm.dataset.groundTruth(stream)).toEqual(first.groundTruth(stream));
+    }
+    const spec = { seed: 3, changes: { contacts: { inserts: 2, updates: 2, deletes: 1 }, deal_contacts: { inserts: 1 } } };
+    expect(again.applyChanges(spec)).toEqual(first.applyChanges(spec));
+    expect(again.groundTruth("contacts")).toEqual(first.groundTruth("contacts"));
+    expect(first.clock).toBeGreaterThan(hubspotDatasetEpoch);
+  });
+
+  it("lists records in id order, 100 at most per page, with paging.next.after and HubSpot's clock in the Date header", async () => {
+    const page = await fetch(`${crm.url}/crm/v3/objects/contacts?limit=100&properties=email,lastmodifieddate`, { headers: auth });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("date")).toBe(new Date(crm.dataset.clock).toUTCString());
+    expect(page.headers.get("x-hubspot-ratelimit-max")).toBe("190");
+    const body = (await page.json()) as { results: Array<{ id: string; properties: Record<string, string> }>; paging: { next: { after: string } } };
+    expect(body.results).toHaveLength(100);
+    expect(Object.keys(body.results[0]!.properties)).toEqual(["email", "lastmodifieddate"]);
+    const ids = body.results.map((record) => Number(record.id));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    const next = await fetch(`${crm.url}/crm/v3/objects/contacts?limit=100&after=${body.paging.next.after}`, { headers: auth });
+    const nextBody = (await next.json()) as { results: Array<{ id: string }> };
+    expect(Number(nextBody.results[0]!.id)).toBeGreaterThan(ids[99]!);
+
+    const tooMany = await fetch(`${crm.url}/crm/v3/objects/contacts?limit=101`, { headers: auth });
+    expect(tooMany.status).toBe(400);
+    expect(await tooMany.json()).toMatchObject({ category: "VALIDATION_ERROR", context: { limit: ["Must be less than or equal to 100"] } });
+  });
+
+  it("refuses a token without the object's scope", async () => {
+    const response = await fetch(`${crm.url}/crm/v3/objects/deals`, { headers: { authorization: "Bearer pat-na1-sim-test-contacts-only" } });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ category: "MISSING_SCOPES", errors: [{ context: { requiredGranularScopes: ["crm.objects.deals.read"] } }] });
+  });
+
+  it("searches on the last-modified date, sorted, 200 at most, without rate-limit headers, and caps paging at 10,000 results", async () => {
+    const response = await fetch(`${crm.url}/crm/v3/objects/contacts/search`, { method: "POST", headers: auth, body: JSON.stringify(searchBody({ limit: 200 })) });
+    expect(response.status).toBe(200);
+    expect([...response.headers.keys()].some((name) => name.startsWith("x-hubspot-ratelimit"))).toBe(false);
+    const body = (await response.json()) as { total: number; results: Array<{ updatedAt: string }>; paging: { next: { after: string } } };
+    expect(body.total).toBe(230);
+    expect(body.paging.next.after).toBe("200");
+    const times = body.results.map((record) => Date.parse(record.updatedAt));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+
+    clock += 2_000;
+    const tooBig = await fetch(`${crm.url}/crm/v3/objects/contacts/search`, { method: "POST", headers: auth, body: JSON.stringify(searchBody({ limit: 201 })) });
+    expect(tooBig.status).toBe(400);
+    const beyond = await fetch(`${crm.url}/crm/v3/objects/contacts/search`, { method: "POST", headers: auth, body: JSON.stringify(searchBody({ after: 10_000 })) });
+    expect(beyond.status).toBe(400);
+    expect(await beyond.json()).toMatchObject({ status: "error", category: "VALIDATION_ERROR" });
+  });
+
+  it("limits searches per second with a SECONDLY 429", async () => {
+    clock += 2_000;
+    const statuses: number[] = [];
+    for (let call = 0; call < 3; call += 1) {
+      const response = await fetch(`${crm.url}/crm/v3/objects/deals/search`, { method: "POST", headers: auth, body: JSON.stringify({ limit: 1 }) });
+      statuses.push(response.status);
+      if (response.status === 429) expect(await response.json()).toMatchObject({ policyName: "SECONDLY", errorType: "RATE_LIMIT" });
+    }
+    expect(statuses).toEqual([200, 200, 429]);
+    clock += 1_001;
+  });
+
+  it("lists owners 500 at most per page, archived ones apart", async () => {
+    const active = (await (await fetch(`${crm.url}/crm/v3/owners?limit=500`, { headers: auth })).json()) as { results: Array<{ archived: boolean }> };
+    const archived = (await (await fetch(`${crm.url}/crm/v3/owners?archived=true`, { headers: auth })).json()) as {
+      results: Array<{ archived: boolean; userId: number | null }>;
+    };
+    expect(active.results.every((owner) => !owner.archived)).toBe(true);
+    expect(archived.results).toHaveLength(1);
+    expect(archived.results[0]).toMatchObject({ archived: true, userId: null });
+    expect((await fetch(`${crm.url}/crm/v3/owners?limit=501`, { headers: auth })).status).toBe(400);
+  });
+
+  it("batch-reads associations: 207 with NO_ASSOCIATIONS_FOUND for inputs without any, 1,000 inputs at most", async () => {
+    const deal = crm.dataset.groundTruth("deal_contacts")[0]!;
+    const response = await fetch(`${crm.url}/crm/v4/associations/deals/contacts/batch/read`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ inputs: [{ id: String(deal.deal_id) }, { id: "1" }] }),
+    });
+    expect(response.status).toBe(207);
+    expect(await response.json()).toMatchObject({
+      status: "COMPLETE",
+      results: [{ from: { id: deal.deal_id }, to: expect.arrayContaining([{ toObjectId: Number(deal.contact_id), associationTypes: [{ category: "HUBSPOT_DEFINED", typeId: 3, label: null }] }]) }],
+      numErrors: 1,
+      errors: [{ category: "OBJECT_NOT_FOUND", subCategory: "crm.associations.NO_ASSOCIATIONS_FOUND", message: "No contact is associated with deal 1." }],
+    });
+    const tooMany = await fetch(`${crm.url}/crm/v4/associations/deals/contacts/batch/read`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ inputs: Array.from({ length: 1_001 }, (_, index) => ({ id: String(index) })) }),
+    });
+    expect(tooMany.status).toBe(400);
+  });
+
+  it("lists a deleted record with archived=true and archivedAt, and its changes come after the clock", async () => {
+    const before = crm.dataset.clock;
+    const summary = crm.dataset.applyChanges({ seed: 8, changes: { contacts: { deletes: 1 } } });
+    const id = (JSON.parse(summary.applied.contacts!.deleted[0]!) as { id: string }).id;
+    const archived = (await (await fetch(`${crm.url}/crm/v3/objects/contacts?archived=true`, { headers: auth })).json()) as {
+      results: Array<{ id: string; archived: boolean; archivedAt: string }>;
+    };
+    expect(archived.results).toEqual([expect.objectContaining({ id, archived: true })]);
+    expect(Date.parse(archived.results[0]!.archivedAt)).toBeGreaterThan(before);
+    expect(crm.dataset.groundTruth("contacts").some((record) => record.id === id)).toBe(false);
+  });
+
+  it("serves the admin API's ground truth and change routes", async () => {
+    const truth = (await (await fetch(`${crm.url}/_simulator/truth/owners`)).json()) as { total: number };
+    expect(truth.total).toBe(crm.dataset.groundTruth("owners").length);
+    const changes = await fetch(`${crm.url}/_simulator/changes`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ seed: 1, changes: { owners: { inserts: 1 } } }),
+    });
+    expect(await changes.json()).toMatchObject({ applied: { owners: { inserted: [expect.any(String)] } } });
   });
 });

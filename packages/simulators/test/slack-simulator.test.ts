@@ -224,3 +224,138 @@ describe("slack simulator: history", () => {
     expect(thread.messages[1]).toMatchObject({ thread_ts: "1704070800.000100", parent_user_id: "U07GRACE" });
   });
 });
+
+describe("slack simulator: seeded dataset", () => {
+  const options = {
+    dataset: { seed: 42, channels: 3, privateChannels: 1, archivedChannels: 1, users: 8, messagesPerChannel: 30, threadedRatio: 0.2, repliesPerThread: 4 },
+    pageCaps: { "conversations.history": 20 },
+    rateLimits: { "users.list": { limit: 2, windowMs: 60_000 } },
+  };
+  let seeded: SlackSimulator;
+
+  beforeAll(async () => {
+    seeded = await startSlackSimulator(options);
+  });
+  afterAll(async () => {
+    await seeded.close();
+  });
+
+  function seededCall(method: string, args: Record<string, string> = {}) {
+    return fetch(`${seeded.url}/${method}?${new URLSearchParams(args).toString()}`, {
+      headers: { authorization: `Bearer ${slackDemoCredentials.token}` },
+    });
+  }
+
+  it("builds the same workspace from the same seed, of the requested sizes", async () => {
+    const twin = await startSlackSimulator(options);
+    try {
+      for (const stream of ["channels", "users", "messages", "thread_replies"]) {
+        expect(twin.dataset.groundTruth(stream)).toEqual(seeded.dataset.groundTruth(stream));
+      }
+    } finally {
+      await twin.close();
+    }
+    // The archived channel is left out of the truth (default config); the private one is the bot's.
+    expect(seeded.dataset.groundTruth("channels")).toHaveLength(3);
+    expect(seeded.dataset.groundTruth("channels").filter((channel) => channel.is_private)).toHaveLength(1);
+    expect(seeded.dataset.groundTruth("users")).toHaveLength(8 + 2);
+    expect(seeded.dataset.groundTruth("messages")).toHaveLength(3 * 30);
+    expect(seeded.dataset.groundTruth("thread_replies")).toHaveLength(3 * 6 * 4);
+    const message = seeded.dataset.groundTruth("messages")[0] as Record<string, unknown>;
+    expect(Object.keys(message)).toEqual(expect.arrayContaining(["user", "type", "ts", "client_msg_id", "text", "team", "blocks", "channel_id"]));
+    expect(() => seeded.dataset.groundTruth("reactions")).toThrow(/unknown Slack stream/);
+  });
+
+  it("pages history newest first with a ts cursor that survives new messages, capped per method", async () => {
+    const channel = seeded.dataset.groundTruth("channels")[0]?.id as string;
+    const expected = seeded.dataset
+      .groundTruth("messages")
+      .filter((message) => message.channel_id === channel)
+      .map((message) => message.ts as string)
+      .reverse();
+    const first = await json<MessagesBody & { response_metadata?: { next_cursor: string } }>(
+      seededCall("conversations.history", { channel, limit: "12" }),
+    );
+    expect(first.messages.map((message) => message.ts)).toEqual(expected.slice(0, 12));
+    expect(first.has_more).toBe(true);
+    // A message posted between two pages does not shift the next one.
+    seeded.dataset.applyChanges({ seed: 1, changes: { messages: { inserts: 3 } } });
+    const second = await json<MessagesBody>(
+      seededCall("conversations.history", { channel, limit: "12", cursor: first.response_metadata?.next_cursor ?? "" }),
+    );
+    expect(second.messages.map((message) => message.ts)).toEqual(expected.slice(12, 24));
+    // Asking for more than the cap gets the cap (20 here; 999 by default).
+    const capped = await json<MessagesBody>(seededCall("conversations.history", { channel, limit: "5000" }));
+    expect(capped.messages).toHaveLength(20);
+    expect(capped.has_more).toBe(true);
+    // `oldest` is exclusive, `inclusive` makes it inclusive.
+    const pivot = expected[5] as string;
+    const after = await json<MessagesBody>(seededCall("conversations.history", { channel, oldest: pivot }));
+    expect(after.messages.at(-1)?.ts).not.toBe(pivot);
+    const including = await json<MessagesBody>(seededCall("conversations.history", { channel, oldest: pivot, inclusive: "true" }));
+    expect(including.messages.at(-1)?.ts).toBe(pivot);
+    expect(await json(seededCall("conversations.history", { channel, oldest: "yesterday" }))).toEqual({ ok: false, error: "invalid_ts_oldest" });
+  });
+
+  it("answers a thread with its parent on the first page only, replies filtered by oldest", async () => {
+    const parent = seeded.dataset.groundTruth("messages").find((message) => Number(message.reply_count) > 0) as Record<string, unknown>;
+    const channel = parent.channel_id as string;
+    const replies = seeded.dataset
+      .groundTruth("thread_replies")
+      .filter((reply) => reply.thread_ts === parent.ts)
+      .map((reply) => reply.ts as string);
+    expect(replies.length).toBeGreaterThanOrEqual(4);
+    const first = await json<MessagesBody & { response_metadata?: { next_cursor: string } }>(
+      seededCall("conversations.replies", { channel, ts: parent.ts as string, limit: "3" }),
+    );
+    expect(first.messages.map((message) => message.ts)).toEqual([parent.ts, ...replies.slice(0, 2)]);
+    const rest = await json<MessagesBody>(
+      seededCall("conversations.replies", { channel, ts: parent.ts as string, limit: "3", cursor: first.response_metadata?.next_cursor ?? "" }),
+    );
+    expect(rest.messages.map((message) => message.ts)).toEqual(replies.slice(2, 5));
+    const newer = await json<MessagesBody>(seededCall("conversations.replies", { channel, ts: parent.ts as string, oldest: replies[1] as string }));
+    expect(newer.messages.map((message) => message.ts)).toEqual([parent.ts, ...replies.slice(2)]);
+    // A reply's ts names its thread too.
+    const viaReply = await json<MessagesBody>(seededCall("conversations.replies", { channel, ts: replies[0] as string }));
+    expect(viaReply.messages[0]?.ts).toBe(parent.ts);
+  });
+
+  it("filters archived channels after cutting the page, as Slack does", async () => {
+    const all = await json<ChannelsBody>(seededCall("conversations.list", { types: "public_channel,private_channel", limit: "10" }));
+    expect(all.channels).toHaveLength(4);
+    const archivedIndex = all.channels.findIndex((channel) => (channel as { is_archived?: boolean }).is_archived);
+    expect(archivedIndex).toBe(3);
+    const page = await json<ChannelsBody>(
+      seededCall("conversations.list", { types: "public_channel,private_channel", limit: "2", exclude_archived: "true", cursor: Buffer.from("next_offset:2").toString("base64") }),
+    );
+    expect(page.channels).toHaveLength(1);
+    expect(page.response_metadata.next_cursor).toBe("");
+  });
+
+  it("enforces per-method rate limits with 429, Retry-After and ratelimited", async () => {
+    expect((await seededCall("users.list")).status).toBe(200);
+    expect((await seededCall("users.list")).status).toBe(200);
+    const limited = await seededCall("users.list");
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(await limited.json()).toEqual({ ok: false, error: "ratelimited" });
+    // Other methods have their own window.
+    expect((await seededCall("conversations.list")).status).toBe(200);
+  });
+
+  it("exposes changes and ground truth on the admin API", async () => {
+    const before = await json<{ total: number }>(fetch(`${seeded.url}/_simulator/truth/thread_replies`));
+    const response = await fetch(`${seeded.url}/_simulator/changes`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ seed: 5, changes: { thread_replies: { inserts: 2, deletes: 1 } } }),
+    });
+    const summary = (await response.json()) as { applied: Record<string, { inserted: string[]; deleted: string[]; updated: string[] }> };
+    expect(summary.applied.thread_replies?.inserted).toHaveLength(2);
+    expect(summary.applied.thread_replies?.deleted).toHaveLength(1);
+    expect(summary.applied.messages?.updated.length).toBeGreaterThan(0);
+    const after = await json<{ total: number }>(fetch(`${seeded.url}/_simulator/truth/thread_replies`));
+    expect(after.total).toBe(before.total + 1);
+    expect(() => seeded.dataset.applyChanges({ seed: 1, changes: { reactions: { inserts: 1 } } })).toThrow(/unknown Slack stream/);
+  });
+});

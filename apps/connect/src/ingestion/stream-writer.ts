@@ -38,6 +38,8 @@ interface OpenPart {
   rows: number;
   /** Column types seen in this part: the part's Parquet schema. */
   columns: Map<string, ColumnType | undefined>;
+  /** A write error of the spool file (disk full), rethrown by the next write. */
+  failure?: Error;
 }
 
 const reservedPrefix = "_tributary_";
@@ -112,6 +114,7 @@ export class StreamWriter {
       ? `{"${metadataColumns.seq}":${this.seq},"${metadataColumns.deleted}":true`
       : `{"${metadataColumns.seq}":${this.seq}`;
     const line = body === "{}" ? `${meta}}\n` : `${meta},${body.slice(1)}\n`;
+    if (part.failure) throw part.failure;
     part.bytes += Buffer.byteLength(line);
     part.rows += 1;
     if (!part.out.write(line)) await once(part.out, "drain");
@@ -121,7 +124,7 @@ export class StreamWriter {
   private openPart(): OpenPart {
     this.partCount += 1;
     const path = join(this.options.workDirectory, `part-${String(this.partCount).padStart(5, "0")}.ndjson`);
-    this.part = {
+    const part: OpenPart = {
       index: this.partCount,
       path,
       out: createWriteStream(path, { highWaterMark: 1024 * 1024 }),
@@ -129,7 +132,12 @@ export class StreamWriter {
       rows: 0,
       columns: new Map(),
     };
-    return this.part;
+    // Kept, not thrown from an event: the next write rethrows it into the run, which fails the stream.
+    part.out.on("error", (error) => {
+      part.failure ??= error;
+    });
+    this.part = part;
+    return part;
   }
 
   private async cutPart(): Promise<void> {

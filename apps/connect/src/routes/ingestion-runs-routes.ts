@@ -39,18 +39,21 @@ export const ingestionRunsRoutes: FastifyPluginAsyncZod<IngestionRunsOptions> = 
       const credentials = parseConnectorInput(connector.credentialsSchema, body.credentials, "credentials");
       const config = parseConnectorInput(connector.configSchema, body.config, "config");
       const streams = resolveStreamSelection(connector, body.streams);
-      const store = storeForTarget(body.storage, options.storage);
       const settings = await options.ingestionSettings();
       const connectionKey = `${body.storage.kind}:${body.storage.prefix}${body.storage.workspace_id}/${body.storage.connection_id}`;
       const controller = options.registry.start(body.run_id, connectionKey);
+      const store = storeForTarget(body.storage, options.storage);
 
       const events = new PassThrough();
+      // Once the caller is gone the stream is destroyed; the run is being cancelled and its last events
+      // have nowhere to go.
+      events.on("error", () => undefined);
       let finished = false;
       reply.raw.on("close", () => {
         if (!finished) options.registry.cancel(body.run_id, "the caller closed the connection");
       });
       const emit = (event: IngestionEvent) => {
-        events.write(`${JSON.stringify(event)}\n`);
+        if (!events.destroyed && !events.writableEnded) events.write(`${JSON.stringify(event)}\n`);
         if (event.type !== "progress") request.log.info({ event: event.type, stream: "stream" in event ? event.stream : undefined }, "ingestion event");
       };
 
@@ -78,6 +81,8 @@ export const ingestionRunsRoutes: FastifyPluginAsyncZod<IngestionRunsOptions> = 
         finished = true;
         options.registry.finish(body.run_id);
         events.end();
+        // Stores are per request (per-request credentials): release the client's sockets.
+        void store.close();
       });
 
       return reply.code(200).header("content-type", "application/x-ndjson; charset=utf-8").header("cache-control", "no-store").send(events);

@@ -26,7 +26,17 @@ export async function startConnect(
   const config = loadConfig({ CONNECT_SERVICE_TOKEN: token, LOG_LEVEL: "debug", ...options.environment });
   const app = await buildServer({ ...config, validateDeadlineMs: options.validateDeadlineMs ?? 3_000 }, { logStream });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
-  return { app, url, token, logs, close: () => app.close() };
+  return {
+    app,
+    url,
+    token,
+    logs,
+    // Sockets of callers that hung up mid-stream can outlive the test; the suite must not wait on them.
+    close: async () => {
+      app.server.closeAllConnections();
+      await app.close();
+    },
+  };
 }
 
 /** The JSON bodies connect answers with, loosely typed for assertions. */

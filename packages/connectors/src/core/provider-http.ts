@@ -107,9 +107,10 @@ export class ProviderHttpClient {
     }
     let lastTransient: TransientProviderError | undefined;
     let attempts = 0;
+    const endsAt = Date.now() + deadlineMs;
 
     const retryPolicy = retry(
-      handleWhen((error) => this.isRetryable(error)),
+      handleWhen((error) => this.isRetryable(error, endsAt)),
       {
         maxAttempts: Number.MAX_SAFE_INTEGER,
         backoff: new DelegateBackoff((context) => {
@@ -162,10 +163,18 @@ export class ProviderHttpClient {
     return { ...response, data: parse(response.body) };
   }
 
-  private isRetryable(error: unknown): boolean {
+  /**
+   * Transient failures are retried until the deadline. A rate limit is waited out only when asked to and
+   * only when it lifts before the deadline: a window that ends later (HubSpot's daily limit, GitHub's
+   * hourly one near the end of a run) is reported as `rate_limited` at once instead of sleeping into a
+   * timeout.
+   */
+  private isRetryable(error: unknown, endsAt: number): boolean {
     if (error instanceof TransientProviderError) return true;
     return (
-      error instanceof RateLimitedError && this.options.waitOnRateLimit === true
+      error instanceof RateLimitedError &&
+      this.options.waitOnRateLimit === true &&
+      Date.now() + error.retryAfterMs < endsAt
     );
   }
 

@@ -16,8 +16,9 @@ export const githubStreams: StreamDeclaration[] = [
   {
     name: "repositories",
     description:
-      "Repositories of the configured organization, the configured list, or every repository the token can access. " +
-      "Listed newest-updated first (`sort=updated`), so an incremental read stops at the saved `updated_at`.",
+      "Repositories of the configured list, the configured organization, or every repository the token can access. " +
+      "Listings come newest-updated first (`sort=updated`), so an incremental read stops at the saved `updated_at`; " +
+      "configured repositories are fetched one by one with conditional requests (304 when unchanged).",
     primaryKey: ["id"],
     cursorField: ["updated_at"],
     syncModes: ["full_refresh", "incremental"],
@@ -58,8 +59,9 @@ export const githubStreams: StreamDeclaration[] = [
   {
     name: "pull_request_reviews",
     description:
-      "Reviews of each pull request. GitHub offers no server-side filter on reviews, so incremental reads list the " +
-      "reviews of pull requests updated since the saved cursor and keep those submitted after it.",
+      "Reviews of each pull request. GitHub offers no server-side filter on reviews; a review (submitted, edited, " +
+      "dismissed) shows as activity on its pull request, so incremental reads list the pull requests updated since the " +
+      "saved cursor (the partition's cursor is the pull requests' `updated_at`) and read all the reviews of each.",
     primaryKey: ["id"],
     cursorField: ["submitted_at"],
     syncModes: ["full_refresh", "incremental"],

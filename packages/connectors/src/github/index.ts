@@ -1,6 +1,7 @@
 import { defineConnector } from "../core/connector-types.js";
 import { checkGithubConnection } from "./github-check.js";
 import { githubConfigSchema, githubCredentialsSchema } from "./github-config.js";
+import { readGithubStream } from "./github-read.js";
 import { githubStreams } from "./github-streams.js";
 
 export const githubConnector = defineConnector({
@@ -12,6 +13,7 @@ export const githubConnector = defineConnector({
   configSchema: githubConfigSchema,
   streams: githubStreams,
   check: checkGithubConnection,
+  read: readGithubStream,
 });
 
 export { githubApiVersion } from "./github-api.js";

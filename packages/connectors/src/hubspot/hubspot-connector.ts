@@ -1,6 +1,7 @@
 import { defineConnector } from "../core/connector-types.js";
 import { checkHubspotConnection } from "./hubspot-check.js";
 import { hubspotConfigSchema, hubspotCredentialsSchema } from "./hubspot-schemas.js";
+import { readHubspotStream } from "./hubspot-read.js";
 import { hubspotStreams } from "./hubspot-streams.js";
 
 export const hubspotConnector = defineConnector({
@@ -11,4 +12,5 @@ export const hubspotConnector = defineConnector({
   configSchema: hubspotConfigSchema,
   streams: hubspotStreams,
   check: checkHubspotConnection,
+  read: readHubspotStream,
 });

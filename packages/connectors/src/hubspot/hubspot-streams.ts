@@ -23,8 +23,9 @@ const bothModes: StreamDeclaration["syncModes"] = ["full_refresh", "incremental"
 /**
  * CRM records carry `updatedAt`, which mirrors the last-modified property the search API filters on
  * (`lastmodifieddate` for contacts, `hs_lastmodifieddate` for companies and deals). Incremental reads
- * search `GTE cursor` sorted ascending and restart from the last seen value whenever a search nears
- * HubSpot's 10,000-result cap.
+ * search `GTE cursor` sorted ascending, each page a new search from the last value seen (keyset
+ * paging), so no search ever pages toward HubSpot's 10,000-result cap; archived records are reported
+ * as deletions. See hubspot-walkers.ts and docs/connectors/hubspot.md.
  *
  * Associations are their own streams rather than id lists inside records: they are many-to-many with
  * labels, the search API does not return them (they are read in batches per changed record), and a
@@ -34,7 +35,7 @@ const bothModes: StreamDeclaration["syncModes"] = ["full_refresh", "incremental"
 export const hubspotStreams: StreamDeclaration[] = [
   {
     name: "contacts",
-    description: "Contacts with their properties; incremental on the last-modified date",
+    description: "Contacts with their properties; incremental on the last-modified date, deletions from the archived list",
     primaryKey: ["id"],
     cursorField: ["updatedAt"],
     syncModes: bothModes,
@@ -44,7 +45,7 @@ export const hubspotStreams: StreamDeclaration[] = [
   },
   {
     name: "companies",
-    description: "Companies with their properties; incremental on the last-modified date",
+    description: "Companies with their properties; incremental on the last-modified date, deletions from the archived list",
     primaryKey: ["id"],
     cursorField: ["updatedAt"],
     syncModes: bothModes,
@@ -54,7 +55,8 @@ export const hubspotStreams: StreamDeclaration[] = [
   },
   {
     name: "deals",
-    description: "Deals with their properties, pipeline and stage; incremental on the last-modified date",
+    description:
+      "Deals with their properties, pipeline and stage; incremental on the last-modified date, deletions from the archived list",
     primaryKey: ["id"],
     cursorField: ["updatedAt"],
     syncModes: bothModes,

@@ -2,6 +2,7 @@ import { defineConnector } from "../core/connector-types.js";
 import { checkLinear } from "./linear-check.js";
 import { linearConfigSchema } from "./linear-config.js";
 import { linearCredentialsSchema } from "./linear-credentials.js";
+import { readLinear } from "./linear-read.js";
 import { linearStreamDeclarations } from "./linear-streams.js";
 
 export const linearConnector = defineConnector({
@@ -12,4 +13,5 @@ export const linearConnector = defineConnector({
   configSchema: linearConfigSchema,
   streams: linearStreamDeclarations,
   check: checkLinear,
+  read: readLinear,
 });

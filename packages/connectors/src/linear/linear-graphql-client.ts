@@ -1,5 +1,5 @@
 import { ConnectorError } from "../core/connector-errors.js";
-import { ProviderHttpClient } from "../core/provider-http.js";
+import { ProviderHttpClient, type ProviderHttpOptions } from "../core/provider-http.js";
 import type { ConnectorLogger } from "../core/logger-types.js";
 import type { LinearAuthorization } from "./linear-authorization.js";
 import { linearResponseClassifier } from "./linear-classify.js";
@@ -13,6 +13,10 @@ export interface LinearClientOptions {
   logger: ConnectorLogger;
   /** Validation reports a rate limit with its retry time; a sync may wait it out instead. */
   waitOnRateLimit: boolean;
+  /** Budget of one logical request, retries and rate-limit waits included (default 30 s). */
+  requestDeadlineMs?: number;
+  /** Called after every HTTP answer (run statistics). */
+  onResponse?: ProviderHttpOptions["onResponse"];
 }
 
 export function createLinearHttpClient(options: LinearClientOptions): ProviderHttpClient {
@@ -25,6 +29,9 @@ export function createLinearHttpClient(options: LinearClientOptions): ProviderHt
     signal: options.signal,
     logger: options.logger,
     waitOnRateLimit: options.waitOnRateLimit,
+    // Left out when unset: an explicit undefined would override the client's defaults.
+    ...(options.requestDeadlineMs !== undefined ? { requestDeadlineMs: options.requestDeadlineMs } : {}),
+    ...(options.onResponse ? { onResponse: options.onResponse } : {}),
   });
 }
 

@@ -9,9 +9,11 @@ const readScope: ScopeRequirement[] = [{ scope: "read" }];
 
 /**
  * Every stream is a root connection of the GraphQL API, read globally (no partition) with Relay
- * pagination (`first`/`after`, `pageInfo { hasNextPage endCursor }`), ordered by `updatedAt` and
- * filtered with `filter: { updatedAt: { gt: <cursor> } }`. Archived rows are hidden unless the query
- * passes `includeArchived: true`; their `archivedAt` is how deletions reach the mirror.
+ * pagination (`first: 250`/`after`, `pageInfo { hasNextPage endCursor }`), ordered by `updatedAt`
+ * (newest first) and filtered with `filter: { updatedAt: { gt: <cursor> } }`. Archived rows are read
+ * too (`includeArchived: true`) and kept with `archivedAt` set: Linear archives closed issues, old
+ * cycles and finished projects by itself, and they remain history. Deleted issues and projects sit in
+ * the trash (`trashed: true`) and reach the mirror as deletions.
  */
 interface LinearStream extends StreamDeclaration {
   /** The root query field the stream is read from, also used to probe access during validation. */

@@ -33,6 +33,15 @@ export const slackConfigSchema = z.strictObject({
     .date({ error: "must be a date such as 2024-01-31" })
     .optional()
     .describe("Oldest day of message history the first run reads (UTC); all history when left out"),
+  lookback_days: z
+    .number({ error: "must be a number of days" })
+    .int({ error: "must be a whole number of days" })
+    .min(0, { error: "must be 0 or more" })
+    .max(365, { error: "must be at most 365" })
+    .default(7)
+    .describe(
+      "Incremental runs re-read each channel's messages from this many days before the last one seen: picks up new replies in threads started in that window, edits, reactions and reply counts. 0 reads only newer messages, and misses replies to older threads",
+    ),
 });
 
 export type SlackConfig = z.infer<typeof slackConfigSchema>;

@@ -2,6 +2,7 @@ import { defineConnector } from "../core/connector-types.js";
 import { checkSlackCredentials } from "./slack-check.js";
 import { slackConfigSchema } from "./slack-config.js";
 import { slackCredentialsSchema } from "./slack-credentials.js";
+import { readSlack } from "./slack-read.js";
 import { slackStreams } from "./slack-streams.js";
 
 export const slackConnector = defineConnector({
@@ -12,4 +13,5 @@ export const slackConnector = defineConnector({
   configSchema: slackConfigSchema,
   streams: slackStreams,
   check: checkSlackCredentials,
+  read: readSlack,
 });

@@ -44,7 +44,7 @@ const users: StreamDeclaration = {
 const messages: StreamDeclaration = {
   name: "messages",
   description:
-    "Top-level messages of each channel (conversations.history), each record carrying its channel_id. Read per channel from the channel's last seen ts with the API's `oldest` filter; thread replies are in thread_replies.",
+    "Top-level messages of each channel (conversations.history), each record carrying its channel_id. Read per channel with the API's `oldest` filter, from the channel's last seen ts minus config.lookback_days (so edits, reactions and reply counts of recent messages are refreshed); thread replies are in thread_replies.",
   primaryKey: ["channel_id", "ts"],
   cursorField: ["ts"],
   syncModes: ["full_refresh", "incremental"],
@@ -56,11 +56,11 @@ const messages: StreamDeclaration = {
 const threadReplies: StreamDeclaration = {
   name: "thread_replies",
   description:
-    "Replies in threads (conversations.replies), read only for messages with replies (reply_count > 0), per thread (partition key `<channel_id>:<thread_ts>`) from the thread's last seen reply ts with the API's `oldest` filter. The parent message itself is in messages.",
+    "Replies in threads (conversations.replies), one call per thread, only for messages with replies (reply_count > 0) and, incrementally, only for threads whose latest_reply is newer than the channel's last seen ts, asking with the API's `oldest` filter for the new replies alone. Threads are found among the parents posted from config.lookback_days before the channel's last seen ts: replies to older threads are missed until a full refresh. Each record carries its channel_id; the parent message itself is in messages.",
   primaryKey: ["channel_id", "ts"],
   cursorField: ["ts"],
   syncModes: ["full_refresh", "incremental"],
-  partitionedBy: "thread",
+  partitionedBy: "channel",
   requiredScopes: [{ scope: slackScopes.channelsRead }, { scope: slackScopes.channelsHistory }],
   optionalScopes: [{ scope: slackScopes.groupsRead }, { scope: slackScopes.groupsHistory }],
 };

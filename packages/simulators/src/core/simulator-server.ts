@@ -39,7 +39,8 @@ const adminPrefix = "/_simulator";
  * reach the objects directly.
  */
 export async function startSimulator(definition: SimulatorDefinition, options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  // A test double closes at once: connections a client abandoned must not hold the suite.
+  const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024, forceCloseConnections: true });
   const requests = new RequestLog();
   const faults = new FaultInjector();
   const hanging = new Set<FastifyReply>();

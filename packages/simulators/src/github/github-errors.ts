@@ -22,6 +22,14 @@ export const githubDocs = {
   secondaryRateLimits: "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
   apiVersions: `${docs}/about-the-rest-api/api-versions`,
   samlSso: "https://docs.github.com/articles/authenticating-to-a-github-organization-with-saml-single-sign-on/",
+  organizationRepositories: `${docs}/repos/repos#list-organization-repositories`,
+  userRepositories: `${docs}/repos/repos#list-repositories-for-the-authenticated-user`,
+  repositoryIssues: `${docs}/issues/issues#list-repository-issues`,
+  issueComments: `${docs}/issues/comments#list-issue-comments-for-a-repository`,
+  pullRequests: `${docs}/pulls/pulls#list-pull-requests`,
+  pullRequestReviews: `${docs}/pulls/reviews#list-reviews-for-a-pull-request`,
+  commits: `${docs}/commits/commits#list-commits`,
+  releases: `${docs}/releases/releases#list-releases`,
 } as const;
 
 export function githubError(status: number, message: string, documentationUrl?: string): GithubErrorBody {
@@ -81,4 +89,17 @@ export const serverError = (status: number): GithubErrorBody => githubError(stat
 
 export function movedPermanently(url: string): GithubErrorBody & { url: string } {
   return { message: "Moved Permanently", url, documentation_url: githubDocs.repository, status: "301" };
+}
+
+/** `GET /repos/{owner}/{repo}/commits` on a repository without a single commit. */
+export const emptyRepository = (): GithubErrorBody => githubError(409, "Git Repository is empty.", githubDocs.commits);
+
+/** A query parameter GitHub cannot read (an unparseable `since`). */
+export function invalidParameter(parameter: string, value: string, documentationUrl: string) {
+  return {
+    message: "Validation Failed",
+    errors: [{ resource: "Search", field: parameter, code: "invalid", message: `Invalid value for parameter '${parameter}': ${JSON.stringify(value)}` }],
+    documentation_url: documentationUrl,
+    status: "422",
+  };
 }

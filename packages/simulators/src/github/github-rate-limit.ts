@@ -1,5 +1,5 @@
 import type { GithubCaller } from "./github-world.js";
-import type { GithubRateLimitOverride } from "./github-types.js";
+import type { GithubRateLimitOptions, GithubRateLimitOverride } from "./github-types.js";
 
 export interface RateLimitWindow {
   limit: number;
@@ -19,8 +19,23 @@ const anonymousLimit = 60;
  */
 export class GithubRateLimits {
   private readonly windows = new Map<string, RateLimitWindow>();
+  private readonly authenticatedLimit: number;
+  private readonly windowSeconds: number;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(options: GithubRateLimitOptions = {}, private readonly now: () => number = Date.now) {
+    this.authenticatedLimit = options.limit ?? authenticatedLimit;
+    this.windowSeconds = options.windowSeconds ?? hourSeconds;
+  }
+
+  /**
+   * A conditional request answered 304 does not count against the primary limit (GitHub: "making a
+   * conditional request does not count against your primary rate limit if a 304 response is returned").
+   */
+  refund(caller: GithubCaller, userId: number | undefined): RateLimitWindow {
+    const window = this.windowOf(caller, userId);
+    window.used = Math.max(0, window.used - 1);
+    return window;
+  }
 
   /** The window a caller counts against, started fresh when the previous one has ended. */
   windowOf(caller: GithubCaller, userId: number | undefined): RateLimitWindow {
@@ -41,7 +56,7 @@ export class GithubRateLimits {
     this.windows.set(this.keyOf(caller, userId), {
       limit,
       used: limit - remaining,
-      reset: nowSeconds + (override.resetInSeconds ?? hourSeconds),
+      reset: nowSeconds + (override.resetInSeconds ?? this.windowSeconds),
     });
   }
 
@@ -61,11 +76,11 @@ export class GithubRateLimits {
   }
 
   private startWindow(caller: GithubCaller, nowSeconds: number): RateLimitWindow {
-    return { limit: this.defaultLimit(caller), used: 0, reset: nowSeconds + hourSeconds };
+    return { limit: this.defaultLimit(caller), used: 0, reset: nowSeconds + this.windowSeconds };
   }
 
   private defaultLimit(caller: GithubCaller): number {
-    return caller.kind === "anonymous" ? anonymousLimit : authenticatedLimit;
+    return caller.kind === "anonymous" ? anonymousLimit : this.authenticatedLimit;
   }
 }
 

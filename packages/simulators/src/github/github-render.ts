@@ -9,23 +9,36 @@ export interface RenderContext {
   webUrl: string;
 }
 
-function nodeId(prefix: string, id: number): string {
+export function nodeId(prefix: string, id: number): string {
   return Buffer.from(`${prefix}${id}`).toString("base64").replace(/=+$/, "");
 }
 
+/** GitHub's "simple user" object, as every listing embeds it (owners, authors, members). */
 export function renderSimpleAccount(
   context: RenderContext,
   account: { id: number; login: string; type: "User" | "Organization" },
 ): Record<string, unknown> {
-  const collection = account.type === "Organization" ? "orgs" : "users";
+  const api = `${context.apiUrl}/users/${account.login}`;
   return {
     login: account.login,
     id: account.id,
     node_id: nodeId(account.type === "Organization" ? "O_" : "U_", account.id),
     avatar_url: `https://avatars.githubusercontent.com/u/${account.id}?v=4`,
-    url: `${context.apiUrl}/${collection}/${account.login}`,
+    gravatar_id: "",
+    // Owner objects name organizations under /users/ too, as GitHub renders them.
+    url: api,
     html_url: `${context.webUrl}/${account.login}`,
+    followers_url: `${api}/followers`,
+    following_url: `${api}/following{/other_user}`,
+    gists_url: `${api}/gists{/gist_id}`,
+    starred_url: `${api}/starred{/owner}{/repo}`,
+    subscriptions_url: `${api}/subscriptions`,
+    organizations_url: `${api}/orgs`,
+    repos_url: `${api}/repos`,
+    events_url: `${api}/events{/privacy}`,
+    received_events_url: `${api}/received_events`,
     type: account.type,
+    user_view_type: "public",
     site_admin: false,
   };
 }
@@ -84,12 +97,15 @@ export function renderOrganization(
   };
 }
 
+/** GitHub's repository object as listings return it (the fields of `minimal-repository` clients read). */
 export function renderRepository(
   context: RenderContext,
   repository: GithubRepositoryRecord,
   owner: { id: number; login: string; type: "User" | "Organization" },
 ): Record<string, unknown> {
   const fullName = `${owner.login}/${repository.name}`;
+  const api = `${context.apiUrl}/repos/${fullName}`;
+  const web = `${context.webUrl}/${fullName}`;
   return {
     id: repository.id,
     node_id: nodeId("R_", repository.id),
@@ -97,18 +113,72 @@ export function renderRepository(
     full_name: fullName,
     private: repository.private,
     owner: renderSimpleAccount(context, owner),
-    html_url: `${context.webUrl}/${fullName}`,
+    html_url: web,
     description: repository.description,
     fork: false,
-    url: `${context.apiUrl}/repos/${fullName}`,
-    created_at: repository.createdAt,
-    updated_at: repository.updatedAt,
-    pushed_at: repository.pushedAt,
+    url: api,
+    archive_url: `${api}/{archive_format}{/ref}`,
+    assignees_url: `${api}/assignees{/user}`,
+    blobs_url: `${api}/git/blobs{/sha}`,
+    branches_url: `${api}/branches{/branch}`,
+    collaborators_url: `${api}/collaborators{/collaborator}`,
+    comments_url: `${api}/comments{/number}`,
+    commits_url: `${api}/commits{/sha}`,
+    compare_url: `${api}/compare/{base}...{head}`,
+    contents_url: `${api}/contents/{+path}`,
+    contributors_url: `${api}/contributors`,
+    deployments_url: `${api}/deployments`,
+    downloads_url: `${api}/downloads`,
+    events_url: `${api}/events`,
+    forks_url: `${api}/forks`,
+    git_commits_url: `${api}/git/commits{/sha}`,
+    git_refs_url: `${api}/git/refs{/sha}`,
+    git_tags_url: `${api}/git/tags{/sha}`,
+    issue_comment_url: `${api}/issues/comments{/number}`,
+    issue_events_url: `${api}/issues/events{/number}`,
+    issues_url: `${api}/issues{/number}`,
+    keys_url: `${api}/keys{/key_id}`,
+    labels_url: `${api}/labels{/name}`,
+    languages_url: `${api}/languages`,
+    merges_url: `${api}/merges`,
+    milestones_url: `${api}/milestones{/number}`,
+    notifications_url: `${api}/notifications{?since,all,participating}`,
+    pulls_url: `${api}/pulls{/number}`,
+    releases_url: `${api}/releases{/id}`,
+    stargazers_url: `${api}/stargazers`,
+    statuses_url: `${api}/statuses/{sha}`,
+    subscribers_url: `${api}/subscribers`,
+    subscription_url: `${api}/subscription`,
+    tags_url: `${api}/tags`,
+    teams_url: `${api}/teams`,
+    trees_url: `${api}/git/trees{/sha}`,
+    hooks_url: `${api}/hooks`,
+    clone_url: `${web}.git`,
+    homepage: null,
+    language: "TypeScript",
+    forks_count: 0,
+    stargazers_count: 0,
+    watchers_count: 0,
+    size: 1024,
     default_branch: repository.defaultBranch,
-    visibility: repository.private ? "private" : "public",
+    open_issues_count: 0,
+    is_template: false,
+    topics: [],
+    has_issues: true,
+    has_projects: true,
+    has_wiki: false,
+    has_pages: false,
+    has_downloads: true,
+    has_discussions: false,
     archived: false,
     disabled: false,
-    has_issues: true,
-    open_issues_count: 0,
+    visibility: repository.private ? "private" : "public",
+    pushed_at: repository.pushedAt,
+    created_at: repository.createdAt,
+    updated_at: repository.updatedAt,
+    forks: 0,
+    open_issues: 0,
+    watchers: 0,
+    license: null,
   };
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import {
   githubDocs,
@@ -7,18 +6,18 @@ import {
   notAnInstallationToken,
   notFound,
   requiresAuthentication,
-  samlEnforcement,
 } from "./github-errors.js";
 import { paginate } from "./github-pagination.js";
 import { rateLimitHeaders } from "./github-rate-limit.js";
 import { renderOrganization, renderRepository, renderSimpleAccount, renderUser, type RenderContext } from "./github-render.js";
+import { accepted, etagOf, refuseSso, sendConditional } from "./github-route-helpers.js";
 import { apiUrlOf, sendGithubJson, type GithubSimulatorState } from "./github-state.js";
 import type { GithubRepositoryRecord } from "./github-types.js";
 import type { GithubCaller } from "./github-world.js";
 
 /**
- * The endpoints validation calls, plus the cheap ones around them. Listings paginate like GitHub so
- * the ingestion routes added later can reuse the same helpers.
+ * The endpoints validation calls, plus the cheap ones around them (the listings ingestion reads are
+ * in github-data-routes.ts). Single resources and member listings carry ETags and answer 304.
  */
 export function registerGithubRoutes(app: FastifyInstance, state: GithubSimulatorState): void {
   const { world } = state;
@@ -48,7 +47,7 @@ export function registerGithubRoutes(app: FastifyInstance, state: GithubSimulato
     if (caller.grant.kind !== "app_installation") return sendGithubJson(reply, 403, notAnInstallationToken());
     const repositories = world.installationRepositories(caller.grant);
     const context = renderContext(request);
-    const page = paginate(request, reply, repositories, context.apiUrl);
+    const page = paginate(request, reply, repositories, context.apiUrl, state.maxPerPage);
     return sendGithubJson(reply, 200, {
       total_count: repositories.length,
       repository_selection: caller.grant.repositories === "all" ? "all" : "selected",
@@ -78,8 +77,9 @@ export function registerGithubRoutes(app: FastifyInstance, state: GithubSimulato
       .map((member) => world.account(member.login))
       .filter((account) => account !== undefined)
       .sort((a, b) => a.id - b.id);
-    const page = paginate(request, reply, members, context.apiUrl);
-    return sendGithubJson(reply, 200, page.map((account) => renderSimpleAccount(context, account)));
+    const page = paginate(request, reply, members, context.apiUrl, state.maxPerPage);
+    const body = JSON.stringify(page.map((account) => renderSimpleAccount(context, account)));
+    return sendConditional(request, reply, state, etagOf(body), () => body);
   });
 
   app.get<{ Params: { owner: string; repo: string } }>("/repos/:owner/:repo", async (request, reply) => {
@@ -96,7 +96,7 @@ export function registerGithubRoutes(app: FastifyInstance, state: GithubSimulato
       }
       return sendGithubJson(reply, 404, notFound(githubDocs.repository));
     }
-    return answerRepository(reply, caller, repository, renderContext(request));
+    return answerRepository(request, reply, caller, repository, renderContext(request));
   });
 
   app.get<{ Params: { id: string } }>("/repositories/:id", async (request, reply) => {
@@ -104,7 +104,7 @@ export function registerGithubRoutes(app: FastifyInstance, state: GithubSimulato
     accepted(reply, caller, { scopes: "repo", permissions: "metadata=read" });
     const repository = world.repositoryById(Number(request.params.id));
     if (!repository) return sendGithubJson(reply, 404, notFound(githubDocs.repository));
-    return answerRepository(reply, caller, repository, renderContext(request));
+    return answerRepository(request, reply, caller, repository, renderContext(request));
   });
 
   app.get("/rate_limit", async (request, reply) => {
@@ -131,38 +131,23 @@ export function registerGithubRoutes(app: FastifyInstance, state: GithubSimulato
 
   app.setNotFoundHandler(async (_request, reply) => sendGithubJson(reply, 404, notFound()));
 
-  function answerRepository(reply: FastifyReply, caller: GithubCaller, repository: GithubRepositoryRecord, context: RenderContext) {
+  function answerRepository(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    caller: GithubCaller,
+    repository: GithubRepositoryRecord,
+    context: RenderContext,
+  ) {
     const denial = world.repositoryDenial(caller, repository);
     if (denial === "sso") return refuseSso(reply, repository.owner, context);
     // GitHub hides a private repository from callers that may not read it: 404, never 403.
     if (denial === "hidden") return sendGithubJson(reply, 404, notFound(githubDocs.repository));
-    return sendGithubJson(reply, 200, renderRepositoryFor(context, repository));
+    const body = JSON.stringify(renderRepositoryFor(context, repository));
+    return sendConditional(request, reply, state, etagOf(body), () => body);
   }
 
   function renderRepositoryFor(context: RenderContext, repository: GithubRepositoryRecord) {
     const owner = world.account(repository.owner) ?? { id: 0, login: repository.owner, type: "User" as const };
     return renderRepository(context, repository, owner);
   }
-}
-
-/** SAML SSO refusals name, in `x-github-sso`, where the user authorizes the token for the organization. */
-function refuseSso(reply: FastifyReply, organization: string, context: RenderContext) {
-  const request = randomBytes(8).toString("hex");
-  reply.header("x-github-sso", `required; url=${context.webUrl}/orgs/${organization}/sso?authorization_request=${request}`);
-  return sendGithubJson(reply, 403, samlEnforcement());
-}
-
-/**
- * What the endpoint would have accepted: `x-accepted-oauth-scopes` for scope-bearing tokens,
- * `x-accepted-github-permissions` for fine-grained and App tokens.
- */
-function accepted(
-  reply: FastifyReply,
-  caller: GithubCaller,
-  accepts: { scopes: string; permissions: string | undefined },
-): void {
-  if (caller.kind !== "token") return;
-  const kind = caller.grant.kind;
-  if (kind === "classic_pat" || kind === "oauth") reply.header("x-accepted-oauth-scopes", accepts.scopes);
-  else if (accepts.permissions) reply.header("x-accepted-github-permissions", accepts.permissions);
 }

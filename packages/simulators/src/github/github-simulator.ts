@@ -1,8 +1,11 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { FastifyReply } from "fastify";
 import { startSimulator, type FaultRenderer, type RunningSimulator, type SimulatorOptions } from "../core/simulator-server.js";
 import { primaryRateLimitExceeded, serverError } from "./github-errors.js";
 import { credentialHeaders, registerGithubGate } from "./github-gate.js";
 import { rateLimitHeaders } from "./github-rate-limit.js";
+import { registerGithubDataRoutes } from "./github-data-routes.js";
+import { GithubDataset } from "./github-dataset.js";
 import { registerGithubRoutes } from "./github-routes.js";
 import {
   GithubSimulatorState,
@@ -11,12 +14,21 @@ import {
   type GithubClientHeaders,
   type GithubSecondaryLimitSpec,
 } from "./github-state.js";
-import type { GithubTokenGrant } from "./github-types.js";
+import type { GithubDatasetOptions, GithubRateLimitOptions, GithubTokenGrant } from "./github-types.js";
 import { GithubWorld, type GithubCaller } from "./github-world.js";
 
 export interface GithubSimulatorOptions extends SimulatorOptions {
   /** Start from the fixtures (default) or from an empty world. */
   seed?: boolean;
+  /**
+   * The seeded dataset behind the listing routes. Left out, a small demo dataset is generated over the
+   * fixture organization's repositories (unless `seed` is false: an empty world has no data).
+   */
+  dataset?: GithubDatasetOptions;
+  /** The primary rate limit (default 5000 an hour; 1,000,000 when `dataset` is given). */
+  rateLimit?: GithubRateLimitOptions;
+  /** Added to every API request before it is answered (default 0). */
+  latencyMs?: number;
 }
 
 export interface RunningGithubSimulator extends RunningSimulator {
@@ -28,17 +40,26 @@ export interface RunningGithubSimulator extends RunningSimulator {
   armSecondaryRateLimit(spec?: GithubSecondaryLimitSpec): void;
   /** The API version and media type each request asked for, in order. */
   clientHeaders: readonly GithubClientHeaders[];
+  /** The seeded data: `applyChanges`, `groundTruth`, `counts`. Undefined for an empty world without `dataset`. */
+  dataset: GithubDataset | undefined;
 }
 
 /**
- * A local api.github.com for validation: GitHub's token kinds, scope and rate-limit headers, error
- * bodies and visibility rules (private resources answer 404). Injected faults answer as GitHub does:
+ * A local api.github.com: GitHub's token kinds, scope and rate-limit headers, error bodies and
+ * visibility rules (private resources answer 404), and a seeded dataset served through the listing
+ * routes ingestion reads, with GitHub's pagination, filters and ETags. Injected faults answer as GitHub does:
  * `server_error` a 5xx with GitHub's JSON, `rate_limit` the primary limit (403 by default, 429 when the
  * fault's status says so) with `x-ratelimit-remaining: 0` and the reset `retryAfterSeconds` ahead.
  */
 export async function startGithubSimulator(options: GithubSimulatorOptions = {}): Promise<RunningGithubSimulator> {
   const world = new GithubWorld(options.seed ?? true);
-  const state = new GithubSimulatorState(world);
+  const state = new GithubSimulatorState(world, {
+    ...options.rateLimit,
+    limit: options.rateLimit?.limit ?? (options.dataset ? 1_000_000 : undefined),
+  });
+  const dataset = options.dataset || options.seed !== false ? new GithubDataset(world, options.dataset) : undefined;
+  state.dataset = dataset;
+  const latencyMs = Math.max(0, options.latencyMs ?? 0);
 
   const renderFault: FaultRenderer = (fault, reply) => {
     reply.header("x-github-request-id", newRequestId());
@@ -60,13 +81,21 @@ export async function startGithubSimulator(options: GithubSimulatorOptions = {})
     {
       name: "github",
       register(app) {
+        if (latencyMs > 0) {
+          app.addHook("onRequest", async (request) => {
+            if (!request.url.startsWith("/_simulator")) await delay(latencyMs);
+          });
+        }
         registerGithubGate(app, state);
         registerGithubRoutes(app, state);
+        registerGithubDataRoutes(app, state);
       },
       renderFault,
+      dataset,
     },
-    options,
+    { port: options.port, host: options.host },
   );
+  dataset?.setApiUrl(running.url);
 
   return {
     ...running,
@@ -74,6 +103,7 @@ export async function startGithubSimulator(options: GithubSimulatorOptions = {})
     addToken: (token, grant) => state.addToken(token, grant),
     armSecondaryRateLimit: (spec = {}) => state.armSecondaryLimit(spec),
     clientHeaders: state.clientHeaders,
+    dataset,
   };
 }
 

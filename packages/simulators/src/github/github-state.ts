@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { bearerToken } from "../core/simulator-server.js";
+import type { GithubDataset } from "./github-dataset.js";
+import { githubMaxPerPage } from "./github-pagination.js";
 import { GithubRateLimits } from "./github-rate-limit.js";
-import type { GithubTokenGrant } from "./github-types.js";
+import type { GithubRateLimitOptions, GithubTokenGrant } from "./github-types.js";
 import type { GithubWorld, GithubCaller } from "./github-world.js";
 
 /** A provider-specific fault: GitHub's secondary rate limit, which the generic `rate_limit` fault does not cover. */
@@ -30,13 +32,21 @@ const maxRecordedClientHeaders = 1000;
 /** Everything one simulator instance remembers between requests. */
 export class GithubSimulatorState {
   readonly world: GithubWorld;
-  readonly rateLimits = new GithubRateLimits();
+  readonly rateLimits: GithubRateLimits;
+  /** The seeded data behind the listing routes; undefined for an empty world. */
+  dataset: GithubDataset | undefined;
   readonly clientHeaders: GithubClientHeaders[] = [];
   private readonly callers = new WeakMap<FastifyRequest, GithubCaller>();
   private secondaryLimits: Array<GithubSecondaryLimitSpec & { remaining: number }> = [];
 
-  constructor(world: GithubWorld) {
+  constructor(world: GithubWorld, rateLimits: GithubRateLimitOptions = {}) {
     this.world = world;
+    this.rateLimits = new GithubRateLimits(rateLimits);
+  }
+
+  /** The page-size cap of every listing. */
+  get maxPerPage(): number {
+    return this.dataset?.maxPerPage ?? githubMaxPerPage;
   }
 
   /** Keeps the latest requests only: a demo simulator runs for hours. */

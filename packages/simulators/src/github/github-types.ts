@@ -91,3 +91,49 @@ export interface GithubInstallationTokenGrant extends GrantCommon {
 export type GithubTokenGrant = GithubScopedTokenGrant | GithubFineGrainedTokenGrant | GithubInstallationTokenGrant;
 
 export type GithubTokenKind = GithubTokenGrant["kind"];
+
+/**
+ * Sizes of the seeded dataset served by the data routes (issues, pull requests, comments, reviews,
+ * commits, releases, organization members). Every size is per repository unless named otherwise.
+ */
+export interface GithubDatasetOptions {
+  /** Same seed and sizes, same records, on every machine (default 1). */
+  seed?: number;
+  /**
+   * The organization holding the data (default `tributary-demo`, the fixture organization). It is created
+   * when it does not exist, with the demo user `octo-admin` as an admin member.
+   */
+  organization?: string;
+  /**
+   * How many repositories the organization has; repositories are generated (`repo-0004`, …) until it
+   * has that many, and every repository of the organization carries data (default 3: the fixture
+   * organization's own `platform`, `website` and `docs`).
+   */
+  repositories?: number;
+  /** Issues per repository, pull requests not included (default 20). */
+  issuesPerRepository?: number;
+  /** Pull requests per repository; they share issue numbers and appear in the issues listing too (default 10). */
+  pullRequestsPerRepository?: number;
+  /** Comments on each issue and each pull request (default 2). */
+  commentsPerIssue?: number;
+  /** Reviews on each pull request (default 2). */
+  reviewsPerPullRequest?: number;
+  /** Commits on each repository's default branch (default 30). */
+  commitsPerRepository?: number;
+  /** Releases per repository (default 3). */
+  releasesPerRepository?: number;
+  /** Members of the organization, existing ones included; more are generated (`dev-0004`, …) up to this (default 3). */
+  members?: number;
+  /** The page-size cap (`per_page` above it is lowered to it); GitHub's is 100 (default 100). Tests make it small. */
+  maxPerPage?: number;
+  /** Where the simulated clock starts: the newest generated record is just before it (default 2025-12-01T00:00:00Z). */
+  clockStart?: string;
+}
+
+/** The primary rate limit's size and window, for every authenticated caller. */
+export interface GithubRateLimitOptions {
+  /** Requests per window for tokens (default 5000, GitHub's; 1,000,000 when a dataset is given, so benchmarks are not throttled). */
+  limit?: number;
+  /** Window length in seconds (default 3600). A test sets 1 to see a limit reset within a second. */
+  windowSeconds?: number;
+}

@@ -172,6 +172,11 @@ export class GithubWorld {
     }
   }
 
+  /** Repositories a user owns or reaches as a member of their owner (what `GET /user/repos` considers). */
+  affiliatedRepositories(login: string): GithubRepositoryRecord[] {
+    return this.allRepositories().filter((repository) => this.userCanRead(login, repository));
+  }
+
   /** A user reads their own repositories and those of organizations they belong to. */
   private userCanRead(login: string, repository: GithubRepositoryRecord): boolean {
     if (repository.owner.toLowerCase() === login.toLowerCase()) return true;

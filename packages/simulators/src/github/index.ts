@@ -13,5 +13,6 @@ export {
   githubFixtureUsers,
 } from "./github-fixtures.js";
 export type { GithubClientHeaders, GithubSecondaryLimitSpec } from "./github-state.js";
+export { GithubDataset, githubDatasetStreams, type GithubDatasetStream } from "./github-dataset.js";
 export type * from "./github-types.js";
 export { GithubWorld, type GithubCaller } from "./github-world.js";

@@ -19,6 +19,17 @@ export function sendHubspot(reply: FastifyReply, answer: HubspotAnswer): Fastify
     .send(JSON.stringify(answer.body));
 }
 
+/**
+ * Sends a body already serialised (pages of cached record renderings are joined, not re-stringified),
+ * with the same headers as `sendHubspot`.
+ */
+export function sendHubspotRaw(reply: FastifyReply, status: number, headers: Record<string, string>, body: string): FastifyReply {
+  return reply
+    .code(status)
+    .headers({ ...headers, "content-type": hubspotJsonContentType, "X-HubSpot-Correlation-Id": randomUUID() })
+    .send(body);
+}
+
 export type HubspotRateLimitPolicy = "TEN_SECONDLY_ROLLING" | "SECONDLY" | "DAILY";
 
 const rateLimitMessages: Record<HubspotRateLimitPolicy, string> = {
@@ -93,6 +104,61 @@ export const hubspotErrors = {
 
   validationError(message: string): HubspotAnswer {
     return { status: 400, body: { status: "error", message, correlationId: randomUUID(), category: "VALIDATION_ERROR" } };
+  },
+
+  /**
+   * A query or body parameter out of range, in the shape HubSpot's v3 APIs use for
+   * `INVALID_PARAMETER` (the owners API's `limit` above 500, for instance).
+   */
+  invalidParameter(name: string, detail: string, where: "query" | "body" = "query"): HubspotAnswer {
+    return {
+      status: 400,
+      body: {
+        status: "error",
+        message: "An error occurred",
+        correlationId: randomUUID(),
+        category: "VALIDATION_ERROR",
+        context: { [name]: [detail] },
+        errors: [{ code: "400", context: { [name]: [detail] }, in: where, message: `Invalid ${name} value.`, subCategory: "INVALID_PARAMETER" }],
+        links: { documentation: "https://developers.hubspot.com/docs/api/overview" },
+      },
+    };
+  },
+
+  /**
+   * Paging a search past its 10,000th result. HubSpot documents the 400, not its body; this is its
+   * usual VALIDATION_ERROR envelope.
+   */
+  searchResultCap(after: number): HubspotAnswer {
+    return {
+      status: 400,
+      body: {
+        status: "error",
+        message: `Invalid input: after (${after}) must be less than 10000; the search endpoints return at most 10,000 results per query`,
+        correlationId: randomUUID(),
+        category: "VALIDATION_ERROR",
+      },
+    };
+  },
+
+  unknownObjectType(name: string): HubspotAnswer {
+    return {
+      status: 400,
+      body: { status: "error", message: `Unable to infer object type from: ${name}`, correlationId: randomUUID(), category: "VALIDATION_ERROR" },
+    };
+  },
+
+  unknownProperty(name: string, objectType: string): HubspotAnswer {
+    return {
+      status: 400,
+      body: {
+        status: "error",
+        message: `There was a problem with the request.`,
+        correlationId: randomUUID(),
+        category: "VALIDATION_ERROR",
+        errors: [{ message: `Property '${name}' does not exist on object type '${objectType}'`, code: "PROPERTY_DOESNT_EXIST" }],
+      },
+    };
   },
 
   /** What the OAuth token-metadata endpoint says about a private app token. */

@@ -1,6 +1,26 @@
 import type { HubspotTokenGrant, HubspotTier } from "./hubspot-fixtures.js";
 
-const windowMs = 10_000;
+/**
+ * Limits a simulator applies instead of HubSpot's own, so benchmarks are not throttled and tests can
+ * make a window short. Unset fields keep HubSpot's value for the token's kind and tier.
+ */
+export interface HubspotRateLimitOverrides {
+  /** Requests per window per app (HubSpot: 100, 110 or 190 per 10 s). */
+  burst?: number;
+  /** Length of the rolling window, reported in `X-HubSpot-RateLimit-Interval-Milliseconds` (HubSpot: 10,000). */
+  windowMs?: number;
+  /** CRM search requests per second per account (HubSpot: 5). */
+  searchPerSecond?: number;
+}
+
+/** HubSpot's real limits, as the tier table says. */
+export const hubspotRateLimits: HubspotRateLimitOverrides = {};
+
+/** Limits no benchmark reaches. */
+export const generousRateLimits: Required<HubspotRateLimitOverrides> = { burst: 1_000_000, windowMs: 10_000, searchPerSecond: 100_000 };
+
+const defaultWindowMs = 10_000;
+const defaultSearchPerSecond = 5;
 
 /** Public (OAuth) apps get 110 requests per 10 s per account and no daily cap. */
 const oauthBurst = 110;
@@ -15,7 +35,7 @@ const privateAppLimits: Record<HubspotTier, { burst: number; daily: number }> = 
 
 export interface RateLimitDecision {
   /** Set when the request must be refused, with the policy HubSpot names in the 429. */
-  refusedBy?: "TEN_SECONDLY_ROLLING" | "DAILY";
+  refusedBy?: "TEN_SECONDLY_ROLLING" | "DAILY" | "SECONDLY";
   headers: Record<string, string>;
 }
 
@@ -27,11 +47,21 @@ export interface RateLimitDecision {
 export class HubspotRateLimiter {
   private readonly recent = new Map<string, number[]>();
   private readonly dailyUsed = new Map<number, number>();
+  private readonly searches = new Map<number, number[]>();
+  private readonly windowMs: number;
 
-  admit(grant: HubspotTokenGrant, now: number): RateLimitDecision {
+  constructor(private readonly overrides: HubspotRateLimitOverrides = hubspotRateLimits) {
+    this.windowMs = overrides.windowMs ?? defaultWindowMs;
+  }
+
+  /**
+   * Counts one request; `search` requests also count against the account's per-second search limit,
+   * whose refusal names the `SECONDLY` policy.
+   */
+  admit(grant: HubspotTokenGrant, now: number, options: { search?: boolean } = {}): RateLimitDecision {
     const hits = this.windowOf(grant, now);
     this.recent.set(burstKey(grant), hits);
-    const burst = burstOf(grant);
+    const burst = this.burstOf(grant);
     const daily = dailyOf(grant);
     const used = this.dailyUsed.get(grant.portal.portalId) ?? 0;
 
@@ -40,6 +70,14 @@ export class HubspotRateLimiter {
     }
     if (hits.length >= burst) {
       return { refusedBy: "TEN_SECONDLY_ROLLING", headers: this.headers(grant, hits, now, used) };
+    }
+    if (options.search) {
+      const recentSearches = (this.searches.get(grant.portal.portalId) ?? []).filter((at) => at > now - 1_000);
+      this.searches.set(grant.portal.portalId, recentSearches);
+      if (recentSearches.length >= (this.overrides.searchPerSecond ?? defaultSearchPerSecond)) {
+        return { refusedBy: "SECONDLY", headers: {} };
+      }
+      recentSearches.push(now);
     }
     hits.push(now);
     this.dailyUsed.set(grant.portal.portalId, used + 1);
@@ -54,12 +92,12 @@ export class HubspotRateLimiter {
 
   /** Headers of a refusal forced by a fault: the window is reported as spent. */
   exhaustedHeaders(grant: HubspotTokenGrant | undefined): Record<string, string> {
-    const burst = grant ? burstOf(grant) : privateAppLimits.professional.burst;
+    const burst = grant ? this.burstOf(grant) : (this.overrides.burst ?? privateAppLimits.professional.burst);
     const headers: Record<string, string> = {
-      "X-HubSpot-RateLimit-Interval-Milliseconds": String(windowMs),
+      "X-HubSpot-RateLimit-Interval-Milliseconds": String(this.windowMs),
       "X-HubSpot-RateLimit-Max": String(burst),
       "X-HubSpot-RateLimit-Remaining": "0",
-      "X-HubSpot-RateLimit-Secondly": String(Math.ceil(burst / 10)),
+      "X-HubSpot-RateLimit-Secondly": String(this.secondlyOf(burst)),
       "X-HubSpot-RateLimit-Secondly-Remaining": "0",
     };
     const daily = grant ? dailyOf(grant) : undefined;
@@ -72,15 +110,29 @@ export class HubspotRateLimiter {
   }
 
   private windowOf(grant: HubspotTokenGrant, now: number): number[] {
-    return (this.recent.get(burstKey(grant)) ?? []).filter((at) => at > now - windowMs);
+    const hits = this.recent.get(burstKey(grant)) ?? [];
+    // Drop expired hits from the front: the list is in time order, so this stays cheap under load.
+    let expired = 0;
+    while (expired < hits.length && (hits[expired] as number) <= now - this.windowMs) expired += 1;
+    return expired === 0 ? hits : hits.slice(expired);
+  }
+
+  private burstOf(grant: HubspotTokenGrant): number {
+    return this.overrides.burst ?? burstOf(grant);
+  }
+
+  /** HubSpot reports a per-second share of the burst: a tenth of a 10-second window. */
+  private secondlyOf(burst: number): number {
+    return Math.max(1, Math.ceil((burst * 1_000) / this.windowMs));
   }
 
   private headers(grant: HubspotTokenGrant, hits: number[], now: number, dailyUsed: number): Record<string, string> {
-    const burst = burstOf(grant);
-    const secondly = Math.ceil(burst / 10);
-    const lastSecond = hits.filter((at) => at > now - 1_000).length;
+    const burst = this.burstOf(grant);
+    const secondly = this.secondlyOf(burst);
+    let lastSecond = 0;
+    for (let index = hits.length - 1; index >= 0 && (hits[index] as number) > now - 1_000; index -= 1) lastSecond += 1;
     const headers: Record<string, string> = {
-      "X-HubSpot-RateLimit-Interval-Milliseconds": String(windowMs),
+      "X-HubSpot-RateLimit-Interval-Milliseconds": String(this.windowMs),
       "X-HubSpot-RateLimit-Max": String(burst),
       "X-HubSpot-RateLimit-Remaining": String(Math.max(0, burst - hits.length)),
       "X-HubSpot-RateLimit-Secondly": String(secondly),

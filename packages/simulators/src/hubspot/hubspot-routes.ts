@@ -9,7 +9,7 @@ export interface HubspotRouteContext {
   now: () => number;
 }
 
-interface Authenticated {
+export interface Authenticated {
   token: string;
   grant: HubspotTokenGrant;
   rateLimitHeaders: Record<string, string>;
@@ -21,18 +21,27 @@ export function hubspotBearerToken(request: FastifyRequest): string | undefined 
   return match?.[1];
 }
 
-/** Authentication, expiry and rate limiting, in HubSpot's order; returns the refusal when there is one. */
-function authenticate(request: FastifyRequest, context: HubspotRouteContext, token = hubspotBearerToken(request)): Authenticated | HubspotAnswer {
+/**
+ * Authentication, expiry and rate limiting, in HubSpot's order; returns the refusal when there is one.
+ * CRM search requests also count against the per-second search limit, and their answers carry no
+ * rate-limit headers (HubSpot's search endpoints omit them).
+ */
+export function authenticate(
+  request: FastifyRequest,
+  context: HubspotRouteContext,
+  token = hubspotBearerToken(request),
+  options: { search?: boolean } = {},
+): Authenticated | HubspotAnswer {
   const grant = token === undefined ? undefined : context.tokens.get(token);
   if (!token || !grant) return hubspotErrors.credentialsNotFound();
   const now = context.now();
   if (grant.expiresAt !== undefined && grant.expiresAt <= now) return hubspotErrors.expiredToken(grant.expiresAt, now);
-  const decision = context.limiter.admit(grant, now);
-  if (decision.refusedBy) return hubspotErrors.rateLimited(decision.refusedBy, decision.headers);
-  return { token, grant, rateLimitHeaders: decision.headers };
+  const decision = context.limiter.admit(grant, now, options);
+  if (decision.refusedBy) return hubspotErrors.rateLimited(decision.refusedBy, options.search ? {} : decision.headers);
+  return { token, grant, rateLimitHeaders: options.search ? {} : decision.headers };
 }
 
-function isRefusal(value: Authenticated | HubspotAnswer): value is HubspotAnswer {
+export function isRefusal(value: Authenticated | HubspotAnswer): value is HubspotAnswer {
   return "status" in value;
 }
 

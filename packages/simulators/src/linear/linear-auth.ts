@@ -1,4 +1,5 @@
-import type { LinearRecord, LinearWorkspace } from "./linear-fixtures.js";
+import type { LinearRecord } from "./linear-fixtures.js";
+import type { LinearStore } from "./linear-store.js";
 import type { LinearTokenGrant } from "./linear-tokens.js";
 
 export interface LinearCaller {
@@ -14,13 +15,14 @@ export interface LinearCaller {
 export function authenticateLinear(
   header: string | undefined,
   tokens: ReadonlyMap<string, LinearTokenGrant>,
-  workspace: LinearWorkspace,
+  store: LinearStore,
 ): LinearCaller | undefined {
   if (!header) return undefined;
   const bearer = /^bearer\s+(\S+)$/i.exec(header.trim());
   const credential = bearer ? bearer[1] : header.trim();
   const grant = credential === undefined ? undefined : tokens.get(credential);
   if (!grant || (grant.kind === "oauth") !== Boolean(bearer)) return undefined;
-  const viewer = workspace.users.find((user) => user.id === grant.userId && user.archivedAt === null);
+  const user = store.get("users", grant.userId);
+  const viewer = user && user.archivedAt === null ? user : undefined;
   return viewer ? { grant, viewer } : undefined;
 }

@@ -10,8 +10,16 @@ const defaultPageSize = 50;
  * up. `user(id: "me") { name }` costs 2, `createdIssues(first: 10) { nodes { id title createdAt } }` 13.
  */
 export function queryComplexity(selections: FieldNode[], variables: Record<string, unknown>): number {
-  return Math.ceil(round(costOf(selections, { kind: "query" }, variables)));
+  return Math.ceil(exactQueryComplexity(selections, variables));
 }
+
+/** The complexity before rounding up, as Linear prints it when a query exceeds the maximum. */
+export function exactQueryComplexity(selections: FieldNode[], variables: Record<string, unknown>): number {
+  return round(costOf(selections, { kind: "query" }, variables));
+}
+
+/** The most complexity one query may have; Linear refuses larger ones outright. */
+export const maxQueryComplexity = 10_000;
 
 function costOf(selections: FieldNode[], parent: TypeRef, variables: Record<string, unknown>): number {
   let total = 0;

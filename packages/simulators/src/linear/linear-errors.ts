@@ -113,3 +113,44 @@ export function validationErrors(errors: Array<{ message: string; location?: Sou
 export function badRequestError(message: string): LinearErrorResponse {
   return { status: 400, body: { errors: [{ message, extensions: { code: "BAD_USER_INPUT" } }] } };
 }
+
+/**
+ * A query whose computed complexity exceeds the per-query maximum, as captured from api.linear.app
+ * (HTTP 400, `INPUT_ERROR`, the unrounded complexity in the user-facing message).
+ */
+export function queryTooComplexError(complexity: number, maximum: number): LinearErrorResponse {
+  return {
+    status: 400,
+    body: {
+      errors: [
+        {
+          message: "Query too complex",
+          extensions: {
+            type: "invalid input",
+            code: "INPUT_ERROR",
+            statusCode: 400,
+            userError: true,
+            userPresentableMessage: `The query is too complex. Complexity: ${complexity}. Maximum allowed complexity: ${maximum}.`,
+            http: { status: 400 },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** A lookup by id (`project(id: …)`) of something that does not exist or is not visible (modeled). */
+export function entityNotFoundError(type: string, path: string, location: SourceLocation): LinearGraphqlErrorBody {
+  return {
+    message: `Entity not found: ${type}`,
+    locations: [location],
+    path: [path],
+    extensions: {
+      type: "invalid input",
+      code: "INPUT_ERROR",
+      statusCode: 400,
+      userError: true,
+      userPresentableMessage: `Could not find referenced ${type}.`,
+    },
+  };
+}

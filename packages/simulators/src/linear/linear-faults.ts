@@ -12,7 +12,7 @@ const gatewayReasons: Record<number, string> = { 502: "Bad Gateway", 503: "Servi
 export function linearFaultRenderer(state: LinearSimulatorState): FaultRenderer {
   return (fault, reply) => {
     const now = Date.now();
-    const caller = authenticateLinear(reply.request.headers.authorization, state.tokens, state.workspace);
+    const caller = authenticateLinear(reply.request.headers.authorization, state.tokens, state.store);
     const buckets = caller
       ? state.rateLimiter.bucketsFor(caller.grant.kind, caller.grant.userId, now)
       : state.rateLimiter.bucketsFor("unauthenticated", reply.request.ip, now);

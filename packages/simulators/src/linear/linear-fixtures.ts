@@ -21,11 +21,20 @@ export type LinearOrganization = {
   updatedAt: string;
 };
 
+/** The collections the mirrored streams read. */
 export const linearCollections = ["users", "teams", "projects", "cycles", "issues", "comments"] as const;
 export type LinearCollection = (typeof linearCollections)[number];
 
+/** Every stored collection: the streams' and those only referenced from them (issue states, project statuses). */
+export const storedCollections = [...linearCollections, "workflowStates", "projectStatuses"] as const;
+export type StoredCollection = (typeof storedCollections)[number];
+
 export interface LinearWorkspace extends Record<LinearCollection, LinearRecord[]> {
   organization: LinearOrganization;
+  /** Issue workflow states of every team (Backlog, Todo, In Progress, Done, Canceled…). */
+  workflowStates?: LinearRecord[];
+  /** The workspace's project statuses. */
+  projectStatuses?: LinearRecord[];
 }
 
 export const demoUserIds = {
@@ -49,7 +58,81 @@ function stamps(created: string, updated = created, archived: string | null = nu
   return { createdAt: `${created}T09:00:00.000Z`, updatedAt: `${updated}T17:30:00.000Z`, archivedAt: archived };
 }
 
+const stateIds = {
+  coreTodo: "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c01",
+  coreStarted: "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c02",
+  coreDone: "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c03",
+  groTodo: "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c04",
+  groCanceled: "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c05",
+};
+const statusIds = { planned: "7b2c3d4e-5f6a-4b7c-9d8e-0f1a2b3c4d01", started: "7b2c3d4e-5f6a-4b7c-9d8e-0f1a2b3c4d02" };
+
+/** Linear's issue priorities (0 none, 1 urgent … 4 low) and the label it shows for each. */
+export const priorityLabels = ["No priority", "Urgent", "High", "Medium", "Low"] as const;
+
 export function createDemoWorkspace(): LinearWorkspace {
+  const workspace = demoRows();
+  const stateOf: Record<string, string> = {
+    "CORE-1": stateIds.coreDone,
+    "CORE-2": stateIds.coreStarted,
+    "CORE-3": stateIds.coreTodo,
+    "GRO-1": stateIds.groTodo,
+    "GRO-2": stateIds.groCanceled,
+  };
+  for (const issue of workspace.issues) {
+    const identifier = String(issue.identifier);
+    Object.assign(issue, {
+      stateId: stateOf[identifier],
+      priorityLabel: priorityLabels[Number(issue.priority)] ?? null,
+      url: `https://linear.app/tributary-demo/issue/${identifier.toLowerCase()}`,
+      branchName: `ada/${identifier.toLowerCase()}`,
+      labelIds: [],
+      parentId: null,
+      startedAt: null,
+      autoClosedAt: null,
+      autoArchivedAt: null,
+      trashed: false,
+    });
+  }
+  for (const project of workspace.projects) {
+    Object.assign(project, {
+      statusId: project.state === "started" ? statusIds.started : statusIds.planned,
+      creatorId: project.leadId,
+      teamIds: [teamIds.core],
+      priority: 0,
+      progress: 0,
+      trashed: false,
+    });
+  }
+  for (const cycle of workspace.cycles) Object.assign(cycle, { progress: cycle.completedAt ? 1 : 0.4 });
+  for (const comment of workspace.comments) {
+    Object.assign(comment, { url: `https://linear.app/tributary-demo/comment/${comment.id}`, resolvedAt: null });
+  }
+  const state = (id: string, teamId: string, name: string, type: string, position: number): LinearRecord => ({
+    id,
+    teamId,
+    name,
+    type,
+    position,
+    color: "#5e6ad2",
+    description: null,
+    ...stamps("2024-01-08"),
+  });
+  workspace.workflowStates = [
+    state(stateIds.coreTodo, teamIds.core, "Todo", "unstarted", 1),
+    state(stateIds.coreStarted, teamIds.core, "In Progress", "started", 2),
+    state(stateIds.coreDone, teamIds.core, "Done", "completed", 3),
+    state(stateIds.groTodo, teamIds.growth, "Todo", "unstarted", 1),
+    state(stateIds.groCanceled, teamIds.growth, "Canceled", "canceled", 4),
+  ];
+  workspace.projectStatuses = [
+    { id: statusIds.planned, name: "Planned", type: "planned", color: "#bec2c8", position: 1, ...stamps("2024-01-08") },
+    { id: statusIds.started, name: "In Progress", type: "started", color: "#f2c94c", position: 2, ...stamps("2024-01-08") },
+  ];
+  return workspace;
+}
+
+function demoRows(): LinearWorkspace {
   return {
     organization: {
       id: "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b01",

@@ -1,26 +1,34 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { authenticateLinear } from "./linear-auth.js";
-import { queryComplexity } from "./linear-complexity.js";
+import { exactQueryComplexity } from "./linear-complexity.js";
 import {
   authenticationError,
   badRequestError,
+  queryTooComplexError,
   rateLimitedError,
   syntaxError,
   validationErrors,
   type LinearErrorResponse,
 } from "./linear-errors.js";
-import { executeOperation, validateOperation } from "./linear-executor.js";
-import type { LinearWorkspace } from "./linear-fixtures.js";
+import { answerBody, executeOperation, validateOperation, type RenderCache } from "./linear-executor.js";
+import type { LinearStore } from "./linear-store.js";
 import { GraphqlSyntaxError, GraphqlValidationError, parseOperation, type OperationNode } from "./linear-query-parser.js";
 import { rateLimitHeaders, type LinearRateLimiter } from "./linear-rate-limiter.js";
 import { effectiveScopes, type LinearTokenGrant } from "./linear-tokens.js";
 
 export interface LinearSimulatorState {
-  workspace: LinearWorkspace;
+  store: LinearStore;
   tokens: Map<string, LinearTokenGrant>;
   rateLimiter: LinearRateLimiter;
   /** HTTP status of a RATELIMITED answer: 400 today, 200 in earlier versions of Linear's docs. */
   rateLimitedStatus: number;
+  /** Largest page a connection serves (Linear: 250). */
+  maxPageSize: number;
+  /** Largest complexity of one query (Linear: 10,000); larger queries are refused. */
+  maxComplexity: number;
+  /** Added to every answer of /graphql, to model a distant API. */
+  latencyMs: number;
+  cache: RenderCache;
 }
 
 interface GraphqlRequestBody {
@@ -32,8 +40,9 @@ interface GraphqlRequestBody {
 /** Linear's single public endpoint: every query is a POST of `{query, variables, operationName}` to /graphql. */
 export function registerLinearRoutes(app: FastifyInstance, state: LinearSimulatorState): void {
   app.post("/graphql", async (request, reply) => {
+    if (state.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, state.latencyMs));
     const now = Date.now();
-    const caller = authenticateLinear(request.headers.authorization, state.tokens, state.workspace);
+    const caller = authenticateLinear(request.headers.authorization, state.tokens, state.store);
     if (!caller) {
       const buckets = state.rateLimiter.bucketsFor("unauthenticated", request.ip, now);
       buckets.requests.tryTake(1, now);
@@ -65,7 +74,11 @@ export function registerLinearRoutes(app: FastifyInstance, state: LinearSimulato
     const problems = validateOperation(operation);
     if (problems.length > 0) return send(reply, validationErrors(problems), rateLimitHeaders(buckets, now));
 
-    const complexity = queryComplexity(operation.selections, variables);
+    const exactComplexity = exactQueryComplexity(operation.selections, variables);
+    if (exactComplexity > state.maxComplexity) {
+      return send(reply, queryTooComplexError(exactComplexity, state.maxComplexity), rateLimitHeaders(buckets, now));
+    }
+    const complexity = Math.ceil(exactComplexity);
     if (!buckets.complexity.tryTake(complexity, now)) {
       return send(
         reply,
@@ -77,15 +90,18 @@ export function registerLinearRoutes(app: FastifyInstance, state: LinearSimulato
 
     try {
       const result = executeOperation(operation, {
-        workspace: state.workspace,
+        store: state.store,
         viewer: caller.viewer,
         scopes: effectiveScopes(caller.grant),
         variables,
+        maxPageSize: state.maxPageSize,
+        cache: state.cache,
       });
       if (result.errors.length > 0) {
         return reply.code(400).headers(headers).send({ errors: result.errors, data: result.data });
       }
-      return reply.code(200).headers(headers).send({ data: result.data });
+      // Cached nodes are JSON text already: the body is assembled rather than stringified again.
+      return reply.code(200).headers(headers).type("application/json; charset=utf-8").send(answerBody({ data: result.data }));
     } catch (error) {
       return send(reply, documentError(error), headers);
     }

@@ -1,0 +1,40 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+/** Spawns a process and resolves with the first capture of `pattern` on its stdout. */
+export function spawnAndWait(
+  command: string[],
+  pattern: RegExp,
+  env: Record<string, string | undefined> = {},
+): Promise<{ child: ChildProcess; match: string }> {
+  const child = spawn(process.execPath, command, {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const match = pattern.exec(line);
+      if (match?.[1]) resolve({ child, match: match[1] });
+    });
+    child.once("exit", (code) => reject(new Error(`${command.join(" ")} exited with ${code} before it was ready`)));
+  });
+}
+
+export function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+/** Peak resident set size of a live process (VmHWM, Linux), in MiB. */
+export function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]) / 1024;
+}

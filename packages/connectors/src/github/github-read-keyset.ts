@@ -1,0 +1,105 @@
+import type { SourceRecord } from "../core/connector-types.js";
+import {
+  githubPageSize,
+  listingUrl,
+  pageItems,
+  repositoryPath,
+  unexpectedStatus,
+  type GithubReadClient,
+  type GithubReadContext,
+} from "./github-read-client.js";
+import type { KeptEtag, PartitionEvent, PartitionStart } from "./github-read-state.js";
+
+/** Answers that mean "this repository cannot be read now", not "the run failed": reported and skipped. */
+export const unreadableRepositoryStatuses = new Set([403, 404, 451]);
+
+export interface KeysetListing {
+  /** Path under the repository: `/issues`, `/issues/comments`. */
+  path: string;
+  /** Fixed parameters; `sort=updated&direction=asc` is what makes `since` a key. */
+  query: Record<string, string>;
+  /** Items the stream does not keep (the issues listing also returns pull requests). */
+  drop?: (item: Record<string, unknown>) => boolean;
+}
+
+/**
+ * Reads a repository listing ordered by `updated_at` ascending with GitHub's server-side `since`
+ * filter (inclusive), as keyset pagination: each next request asks `since=<last updated_at seen>`,
+ * page 1, instead of following `page=N+1`. Page numbers shift when a record already read is updated
+ * during the read (it moves to the end, and every later record moves up one place, so following
+ * `page=N+1` would skip one); restarting from the last timestamp cannot skip. GitHub's `Link` header
+ * still says whether more pages exist. Records sharing the boundary timestamp come back at the top of
+ * the next page and are not yielded twice; more than a page of them sharing one second is walked with
+ * `page=2, 3…` at the same `since`.
+ *
+ * The cursor after each page is a safe resume point (everything older was yielded), so long
+ * backfills checkpoint as they go. The first request of an incremental read is conditional on the
+ * ETag kept for exactly that request: 304 means nothing changed in the repository since.
+ */
+export async function* readKeyset(
+  context: GithubReadContext,
+  client: GithubReadClient,
+  partition: string,
+  start: PartitionStart,
+  listing: KeysetListing,
+): AsyncGenerator<PartitionEvent> {
+  const base = `${repositoryPath(partition)}${listing.path}`;
+  let since = start.cursor;
+  let page = 1;
+  let cursor = start.cursor;
+  /** Ids yielded in this read whose `updated_at` equals `cursor`: they come back at the top of the next page. */
+  let atCursor = new Set<unknown>();
+  let first = true;
+
+  for (;;) {
+    const url = listingUrl(base, { ...listing.query, since: since ?? undefined, per_page: githubPageSize, page: page > 1 ? page : undefined });
+    const conditional = first && start.etag?.url === url ? start.etag.etag : undefined;
+    const answer = await client.get(url, conditional);
+    first = false;
+    if (answer.status === 304) {
+      yield { kind: "progress", partition, cursor, done: true };
+      return;
+    }
+    if (unreadableRepositoryStatuses.has(answer.status)) {
+      context.logger.warn({ repository: partition, status: answer.status, path: listing.path }, "repository not readable; skipped");
+      yield { kind: "progress", partition, cursor: start.cursor, done: true };
+      return;
+    }
+    if (answer.status !== 200) throw unexpectedStatus(answer, `GET ${base}`);
+
+    const items = pageItems(answer, `GET ${base}`);
+    const records: SourceRecord[] = [];
+    for (const item of items) {
+      const updated = typeof item.updated_at === "string" ? item.updated_at : null;
+      if (updated !== null) {
+        if (cursor === null || updated > cursor) {
+          cursor = updated;
+          atCursor = new Set();
+        }
+        if (updated === cursor) {
+          if (atCursor.has(item.id)) continue;
+          atCursor.add(item.id);
+        }
+      }
+      if (listing.drop?.(item)) continue;
+      item.repository = partition;
+      records.push(item);
+    }
+    if (records.length > 0) yield { kind: "records", records };
+
+    if (!answer.next || items.length === 0) {
+      // Kept only when this request is the one the next run will start with (same `since`, page 1).
+      const etag: KeptEtag | null = answer.etag && page === 1 && since === cursor ? { url, etag: answer.etag } : null;
+      yield { kind: "progress", partition, cursor, done: true, etag };
+      return;
+    }
+    const last = items[items.length - 1]?.updated_at;
+    if (typeof last === "string" && last !== since) {
+      since = last;
+      page = 1;
+    } else {
+      page += 1;
+    }
+    yield { kind: "progress", partition, cursor, done: false };
+  }
+}
