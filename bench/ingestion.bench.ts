@@ -28,7 +28,9 @@ const simulator = await spawnAndWait(
 );
 const simulatorUrl = simulator.match;
 const s3 = await startS3TestServer();
-const connect = await spawnAndWait([`${repoRoot}apps/connect/dist/main.js`], /Server listening at (http:\/\/127\.0\.0\.1:\d+)/, {
+// connect runs as in production: the bundle, with the heap cap its container limit calls for.
+const connectNodeArgs = (process.env.BENCH_CONNECT_NODE_ARGS ?? "--max-old-space-size=160").split(" ").filter(Boolean);
+const connect = await spawnAndWait([...connectNodeArgs, `${repoRoot}apps/connect/dist/main.js`], /Server listening at (http:\/\/127\.0\.0\.1:\d+)/, {
   CONNECT_SERVICE_TOKEN: serviceToken,
   PORT: "0",
   S3_ENDPOINT: s3.endpoint,

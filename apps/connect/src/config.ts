@@ -36,7 +36,14 @@ const environmentSchema = z.object({
   CONNECT_DUCKDB_MEMORY_LIMIT: z
     .string()
     .regex(/^\d+(?:KB|MB|GB|KiB|MiB|GiB)$/, { error: "must be a size such as 128MB" })
-    .default("128MB"),
+    .default("160MB"),
+  /** DuckDB threads for conversion: each thread holds its own read buffers within the memory limit. */
+  CONNECT_DUCKDB_THREADS: z
+    .string()
+    .regex(/^\d+$/, { error: "must be a whole number" })
+    .transform(Number)
+    .refine((threads) => threads >= 1 && threads <= 16, { error: "must be between 1 and 16" })
+    .default(1),
   /** Size of the NDJSON spool that becomes one Parquet part. */
   CONNECT_PART_MB: z
     .string()
@@ -44,13 +51,13 @@ const environmentSchema = z.object({
     .transform(Number)
     .refine((megabytes) => megabytes >= 1 && megabytes <= 1024, { error: "must be between 1 and 1024" })
     .default(64),
-  /** An incrementally read stream is compacted once its snapshot has more files than this. */
-  CONNECT_COMPACTION_MAX_FILES: z
+  /** An incrementally read stream is compacted once its files come from more runs than this. */
+  CONNECT_COMPACTION_MAX_RUNS: z
     .string()
     .regex(/^\d+$/, { error: "must be a whole number" })
     .transform(Number)
     .refine((files) => files >= 1, { error: "must be at least 1" })
-    .default(32),
+    .default(16),
   /** How long replaced or orphaned data files stay in storage before garbage collection deletes them. */
   CONNECT_GC_GRACE_SECONDS: z
     .string()
@@ -71,7 +78,8 @@ export type ConnectConfig = {
   duckdbMemoryLimit: string;
   partBytes: number;
   garbageGraceMs: number;
-  compactionMaxFiles: number;
+  compactionMaxRuns: number;
+  duckdbThreads: number;
 };
 
 export class ConfigError extends Error {
@@ -101,6 +109,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv): ConnectConfig {
     duckdbMemoryLimit: env.CONNECT_DUCKDB_MEMORY_LIMIT,
     partBytes: env.CONNECT_PART_MB * 1024 * 1024,
     garbageGraceMs: env.CONNECT_GC_GRACE_SECONDS * 1000,
-    compactionMaxFiles: env.CONNECT_COMPACTION_MAX_FILES,
+    compactionMaxRuns: env.CONNECT_COMPACTION_MAX_RUNS,
+    duckdbThreads: env.CONNECT_DUCKDB_THREADS,
   };
 }

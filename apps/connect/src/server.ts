@@ -31,7 +31,8 @@ export type ConnectServerConfig = Pick<
   | "duckdbMemoryLimit"
   | "partBytes"
   | "garbageGraceMs"
-  | "compactionMaxFiles"
+  | "compactionMaxRuns"
+  | "duckdbThreads"
 >;
 
 export interface BuildServerOptions {
@@ -78,7 +79,7 @@ export async function buildServer(config: ConnectServerConfig, options: BuildSer
   const ingestionSettings = async (): Promise<IngestionSettings> => {
     converter ??= ParquetConverter.create({
       memoryLimit: config.duckdbMemoryLimit,
-      threads: 2,
+      threads: config.duckdbThreads,
       tempDirectory: join(config.spoolDirectory, "duckdb-temp"),
     });
     return {
@@ -88,7 +89,7 @@ export async function buildServer(config: ConnectServerConfig, options: BuildSer
       garbageGraceMs: config.garbageGraceMs,
       recentRunsKept: 50,
       progressIntervalMs: 500,
-      compaction: { maxFiles: config.compactionMaxFiles },
+      compaction: { maxRuns: config.compactionMaxRuns },
     };
   };
   await app.register(ingestionRunsRoutes, {
@@ -102,7 +103,7 @@ export async function buildServer(config: ConnectServerConfig, options: BuildSer
     registry.cancelAll("connect is shutting down");
   });
   app.addHook("onClose", async () => {
-    if (converter) (await converter).close();
+    if (converter) await (await converter).close();
   });
   return app;
 }

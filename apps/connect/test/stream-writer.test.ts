@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  converter.close();
+  await converter.close();
   await rm(directory, { recursive: true, force: true });
 });
 

@@ -6,13 +6,17 @@ import { commitManifest } from "./manifest-store.js";
 import type { ParquetConverter } from "./parquet-converter.js";
 
 export interface CompactionPolicy {
-  /** A stream is compacted once its manifest lists more files than this. */
-  maxFiles: number;
+  /** A stream is compacted once its files come from more runs (manifest versions) than this. */
+  maxRuns: number;
 }
 
-/** Incremental runs add files; past the policy's limit readers pay for fragmentation, so compact. */
+/**
+ * Each incremental run adds its own files, usually small deltas; past the policy's limit readers pay
+ * for the fragmentation (and for superseded rows), so compact. The files of one run are never
+ * fragmentation: a large first run writes many full-sized parts, which compaction would only rewrite.
+ */
 export function needsCompaction(manifest: StreamManifest, policy: CompactionPolicy): boolean {
-  return manifest.files.length > policy.maxFiles;
+  return new Set(manifest.files.map((file) => file.version)).size > policy.maxRuns;
 }
 
 /**

@@ -56,23 +56,24 @@ export class StreamWriter {
   private pending: Promise<void> | undefined;
   private readonly written: ManifestFile[] = [];
   private readonly uploadedKeys: string[] = [];
-  /** Column types across the whole run, widened part after part. */
+  /** Column types across the whole run, widened as each part is cut. */
   readonly columns = new Map<string, ColumnType | undefined>();
   bytesWritten = 0;
 
   constructor(private readonly options: StreamWriterOptions) {}
 
   async addRecords(records: Record<string, unknown>[]): Promise<void> {
-    for (const record of records) await this.writeLine(record, false);
+    await this.writeBatch(records, false);
   }
 
   /** Tombstones: the primary-key fields of records the provider says are gone. */
   async addDeletions(keys: Record<string, unknown>[]): Promise<void> {
-    for (const key of keys) {
+    const tombstones = keys.map((key) => {
       const tombstone: Record<string, unknown> = {};
       for (const field of this.options.primaryKey) tombstone[field] = key[field];
-      await this.writeLine(tombstone, true);
-    }
+      return tombstone;
+    });
+    await this.writeBatch(tombstones, true);
   }
 
   /** Flushes the last part and waits for every upload; returns the files this run wrote. */
@@ -92,32 +93,41 @@ export class StreamWriter {
     return [...this.columns].map(([name, type]) => ({ name, type }));
   }
 
-  private async writeLine(record: Record<string, unknown>, deleted: boolean): Promise<void> {
+  /** Appends a page of records to the open part as NDJSON, in one write, and cuts the part when full. */
+  private async writeBatch(records: Record<string, unknown>[], deleted: boolean): Promise<void> {
+    if (records.length === 0) return;
     const part = this.part ?? this.openPart();
-    for (const key in record) {
-      if (key.startsWith(reservedPrefix)) continue;
-      const type = columnTypeOf(record[key]);
-      const partType = part.columns.get(key);
-      if (type === undefined) {
-        if (!part.columns.has(key)) part.columns.set(key, undefined);
-        if (!this.columns.has(key)) this.columns.set(key, undefined);
-        continue;
-      }
-      if (partType !== type) part.columns.set(key, widenColumnType(partType, type));
-      const runType = this.columns.get(key);
-      if (runType !== type) this.columns.set(key, widenColumnType(runType, type));
-    }
-    this.seq += 1;
-    // Splicing the metadata into the record's own serialisation costs one stringify per record.
-    const body = JSON.stringify(record);
-    const meta = deleted
-      ? `{"${metadataColumns.seq}":${this.seq},"${metadataColumns.deleted}":true`
-      : `{"${metadataColumns.seq}":${this.seq}`;
-    const line = body === "{}" ? `${meta}}\n` : `${meta},${body.slice(1)}\n`;
     if (part.failure) throw part.failure;
-    part.bytes += Buffer.byteLength(line);
-    part.rows += 1;
-    if (!part.out.write(line)) await once(part.out, "drain");
+    const columns = part.columns;
+    const metaPrefix = deleted ? `"${metadataColumns.deleted}":true,"${metadataColumns.seq}":` : `"${metadataColumns.seq}":`;
+    let chunk = "";
+    for (const record of records) {
+      for (const key in record) {
+        const known = columns.get(key);
+        // Fast path: text and JSON columns cannot widen further through a scalar, so most values of
+        // most columns skip type detection (and its timestamp pattern) entirely.
+        if (known === "JSON") continue;
+        const value = record[key];
+        if (known === "VARCHAR" && (typeof value !== "object" || value === null)) continue;
+        const type = columnTypeOf(value);
+        if (type === undefined) {
+          if (known === undefined && !columns.has(key)) {
+            if (key.startsWith(reservedPrefix)) continue;
+            columns.set(key, undefined);
+          }
+        } else if (known !== type) {
+          if (key.startsWith(reservedPrefix)) continue;
+          columns.set(key, widenColumnType(known, type));
+        }
+      }
+      this.seq += 1;
+      // The metadata is spliced into the record's own serialisation: one stringify per record.
+      const body = JSON.stringify(record);
+      chunk += body === "{}" ? `{${metaPrefix}${this.seq}}\n` : `{${metaPrefix}${this.seq},${body.slice(1)}\n`;
+    }
+    part.bytes += Buffer.byteLength(chunk);
+    part.rows += records.length;
+    if (!part.out.write(chunk)) await once(part.out, "drain");
     if (part.bytes >= this.options.partBytes) await this.cutPart();
   }
 
@@ -144,6 +154,14 @@ export class StreamWriter {
     const part = this.part;
     if (!part) return;
     this.part = undefined;
+    for (const [name, type] of part.columns) {
+      const before = this.columns.get(name);
+      if (type === undefined) {
+        if (!this.columns.has(name)) this.columns.set(name, undefined);
+      } else if (before !== type) {
+        this.columns.set(name, widenColumnType(before, type));
+      }
+    }
     part.out.end();
     await once(part.out, "finish");
     // One part converts and uploads while the next fills; wait for the previous before starting another.
