@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoProviders, type RunningSimulator } from "@tributary/simulators";
 import { findConnector } from "@tributary/connectors";
-import { createObjectStore, startS3TestServer, type ObjectStore, type S3TestServer } from "@tributary/object-store";
+import { startS3TestServer, type ObjectStore, type S3TestServer } from "@tributary/object-store";
 import { startConnect, type InProcessConnect } from "./support/connect-in-process.js";
-import { readEvents, readManifestOf, readMirrorRows } from "./support/read-mirror.js";
+import { readEvents, readManifestOf, readMirrorRows, storeOfTestServer } from "./support/read-mirror.js";
 
 /**
  * Every connector, end to end over HTTP: connect reads its simulator's demo dataset into a real
@@ -17,21 +17,14 @@ const simulators = new Map<string, RunningSimulator>();
 beforeAll(async () => {
   s3 = await startS3TestServer();
   connect = await startConnect({ environment: { S3_ENDPOINT: s3.endpoint, CONNECT_GC_GRACE_SECONDS: "0" } });
-  store = createObjectStore({
-    kind: "s3",
-    bucket: s3.bucket,
-    region: s3.region,
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-  });
+  store = storeOfTestServer(s3);
   for (const provider of demoProviders) simulators.set(provider.connector, await provider.start());
 });
 
 afterAll(async () => {
   await connect?.close();
   for (const simulator of simulators.values()) await simulator.close();
+  await store?.close();
   await s3?.close();
 });
 

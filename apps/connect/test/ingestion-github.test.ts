@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { githubDemoCredentials, startGithubSimulator, type RunningGithubSimulator } from "@tributary/simulators";
-import { createObjectStore, startS3TestServer, type ObjectStore, type S3TestServer } from "@tributary/object-store";
+import { startS3TestServer, type ObjectStore, type S3TestServer } from "@tributary/object-store";
 import type { StreamLocation } from "@tributary/mirror";
 import { readBody, startConnect, type InProcessConnect } from "./support/connect-in-process.js";
 import { startConnectProcess } from "./support/connect-process.js";
-import { readEvents, readManifestOf, readMirrorRows } from "./support/read-mirror.js";
+import { readEvents, readManifestOf, readMirrorRows, storeOfTestServer } from "./support/read-mirror.js";
 
 /**
  * Ingestion runs against the GitHub simulator's seeded dataset and a real S3-compatible server:
@@ -32,21 +32,14 @@ beforeAll(async () => {
     },
   });
   connect = await startConnect({ environment: { S3_ENDPOINT: s3.endpoint, CONNECT_GC_GRACE_SECONDS: "0" } });
-  store = createObjectStore({
-    kind: "s3",
-    bucket: s3.bucket,
-    region: s3.region,
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-  });
+  store = storeOfTestServer(s3);
 });
 
 afterAll(async () => {
   github?.faults.clear();
   await connect?.close();
   await github?.close();
+  await store?.close();
   await s3?.close();
 });
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { latestRowsSql, manifestKey, streamFolder, streamManifestSchema, type StreamLocation, type StreamManifest } from "@tributary/mirror";
-import type { ObjectStore } from "@tributary/object-store";
+import { createObjectStore, type ObjectStore, type S3TestServer } from "@tributary/object-store";
 
 export async function readManifestOf(store: ObjectStore, location: StreamLocation): Promise<StreamManifest | undefined> {
   const bytes = await store.getBytes(manifestKey(location));
@@ -46,4 +46,17 @@ export async function readEvents(response: Response): Promise<Array<Record<strin
     .split("\n")
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Record<string, unknown> & { type: string });
+}
+
+/** A store over the S3 test server's bucket, as a reader of the mirror would open it. */
+export function storeOfTestServer(s3: S3TestServer): ObjectStore {
+  return createObjectStore({
+    kind: "s3",
+    bucket: s3.bucket,
+    region: s3.region,
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+  });
 }

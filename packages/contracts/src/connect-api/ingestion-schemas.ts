@@ -6,6 +6,12 @@ const segment = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, { error: "must be 1-128 letters, digits, '-' or '_', starting with a letter or digit" });
 
+/** `CONNECT_BUCKET_PREFIX` of the backend: empty, or segments ending with `/`. */
+const prefix = z
+  .string()
+  .regex(/^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,127}\/)*$/, { error: "must be empty or path segments each ending with '/'" })
+  .default("");
+
 export const storageTargetSchema = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("s3"),
@@ -14,21 +20,14 @@ export const storageTargetSchema = z.discriminatedUnion("kind", [
     access_key_id: z.string().min(1).optional(),
     secret_access_key: z.string().min(1).optional(),
     session_token: z.string().min(1).optional(),
-    /** `CONNECT_BUCKET_PREFIX` of the backend: empty, or segments ending with `/`. */
-    prefix: z
-      .string()
-      .regex(/^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,127}\/)*$/, { error: "must be empty or path segments each ending with '/'" })
-      .default(""),
+    prefix,
     workspace_id: segment,
     connection_id: segment,
   }),
   z.object({
     /** connect's own folder (`CONNECT_LOCAL_STORAGE_DIR`): the embedded default of a one-machine install. */
     kind: z.literal("local"),
-    prefix: z
-      .string()
-      .regex(/^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,127}\/)*$/, { error: "must be empty or path segments each ending with '/'" })
-      .default(""),
+    prefix,
     workspace_id: segment,
     connection_id: segment,
   }),
