@@ -10,7 +10,7 @@
  */
 import { startS3TestServer } from "@tributary/object-store";
 import pLimit from "p-limit";
-import { peakRssMiB, repoRoot, spawnAndWait, stopProcess } from "./support/processes.js";
+import { cpuSeconds, peakRssMiB, repoRoot, spawnAndWait, stopProcess } from "./support/processes.js";
 
 const records = Number(process.env.BENCH_RECORDS ?? "1000000");
 const repositories = Math.max(1, Math.min(100, Math.round(records / 10_000)));
@@ -41,6 +41,7 @@ const connectUrl = connect.match;
 try {
   // 1. The floor: fetch and parse every page, nothing else.
   const repoNames = await listRepositories();
+  const floorCpu = { simulator: cpuSeconds(simulator.child.pid!), client: process.cpuUsage() };
   const floorStarted = performance.now();
   let floorRecords = 0;
   let floorBytes = 0;
@@ -60,11 +61,19 @@ try {
     ),
   );
   const floorSeconds = (performance.now() - floorStarted) / 1000;
+  const floorClientCpu = (() => {
+    const used = process.cpuUsage(floorCpu.client);
+    return (used.user + used.system) / 1e6;
+  })();
+  const floorSimulatorCpu = cpuSeconds(simulator.child.pid!) - floorCpu.simulator;
+  const runCpuBefore = { simulator: cpuSeconds(simulator.child.pid!), connect: cpuSeconds(connect.child.pid!) };
 
   // 2. connect's run of the same issues into S3.
   const runStarted = performance.now();
   const full = await ingest("bench-full", ["issues"]);
   const runSeconds = (performance.now() - runStarted) / 1000;
+  const runSimulatorCpu = cpuSeconds(simulator.child.pid!) - runCpuBefore.simulator;
+  const runConnectCpu = cpuSeconds(connect.child.pid!) - runCpuBefore.connect;
   const issues = full.committed.get("issues");
   const peak = peakRssMiB(connect.child.pid!);
 
@@ -79,6 +88,8 @@ try {
   console.log(`| connect run: issues into S3 as Parquet | ${runSeconds.toFixed(1)} s, ${(Number(issues?.records ?? 0) / runSeconds).toFixed(0)} records/s, ${(floorBytes / 1e6 / runSeconds).toFixed(1)} MB/s |`);
   console.log(`| run / floor | ${(runSeconds / floorSeconds).toFixed(2)}x (goal ≤ 1.25x) |`);
   console.log(`| Parquet written | ${issues?.files} files, ${(Number(issues?.bytes ?? 0) / 1e6).toFixed(0)} MB (${((Number(issues?.bytes ?? 0) / floorBytes) * 100).toFixed(1)}% of the JSON) |`);
+  console.log(`| CPU during the floor: simulator + floor client | ${floorSimulatorCpu.toFixed(1)} s + ${floorClientCpu.toFixed(1)} s = ${(floorSimulatorCpu + floorClientCpu).toFixed(1)} s |`);
+  console.log(`| CPU during the run: simulator + connect (DuckDB included; s3rver not counted) | ${runSimulatorCpu.toFixed(1)} s + ${runConnectCpu.toFixed(1)} s = ${(runSimulatorCpu + runConnectCpu).toFixed(1)} s |`);
   console.log(`| connect peak RSS (VmHWM) during the run | ${peak.toFixed(0)} MiB (budget 384 MiB) |`);
   console.log("\nGitHub, API calls per stream: the all-streams run (issues already mirrored) and a no-change re-run:");
   console.log("| stream | all-streams run calls | no-change re-run calls | re-run records |");

@@ -38,3 +38,10 @@ export function peakRssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]) / 1024;
 }
+
+/** CPU seconds (user + system) a live process has used so far (Linux `/proc/<pid>/stat`). */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  // utime and stime are fields 14 and 15 of stat; after the command name they are at 11 and 12.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
