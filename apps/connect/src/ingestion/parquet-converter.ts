@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { latestRowsSql, quoteIdentifier, quoteLiteral, metadataColumns, type ManifestColumn } from "@tributary/mirror";
 
 export interface ParquetConverterOptions {
@@ -30,6 +30,8 @@ export class ParquetConverter {
   /** Runs `work` on a fresh DuckDB connection after every earlier task has finished. */
   private enqueue<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     const run = this.queue.then(async () => {
+      // Loaded on first use: an idle connect (and its start-up) does not pay for DuckDB's native library.
+      const { DuckDBInstance } = await import("@duckdb/node-api");
       const instance = await DuckDBInstance.create(":memory:", {
         memory_limit: this.options.memoryLimit,
         threads: String(this.options.threads),
