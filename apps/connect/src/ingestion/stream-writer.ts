@@ -56,6 +56,8 @@ export class StreamWriter {
   private pending: Promise<void> | undefined;
   private readonly written: ManifestFile[] = [];
   private readonly uploadedKeys: string[] = [];
+  /** Reused across pages: each page's NDJSON is encoded here before an exact-size copy is written. */
+  private scratch: Buffer = Buffer.allocUnsafe(0);
   /** Column types across the whole run, widened as each part is cut. */
   readonly columns = new Map<string, ColumnType | undefined>();
   bytesWritten = 0;
@@ -130,27 +132,34 @@ export class StreamWriter {
     // Encoding the lines piece by piece into one buffer is several times faster than building one
     // string per page and encoding it (measured: 0.6 s against 3.6 s for 100,000 GitHub issues), and
     // it counts the bytes exactly on the way.
-    const chunk = Buffer.allocUnsafe(maxBytes);
+    if (this.scratch.length < maxBytes) this.scratch = Buffer.allocUnsafe(Math.max(maxBytes, this.scratch.length * 2));
+    const chunk = this.scratch;
     let offset = 0;
+    const prefixBytes = Buffer.from(metaPrefix, "latin1");
     for (const body of bodies) {
       this.seq += 1;
-      const prefix = `${metaPrefix}${this.seq}`;
+      const seqText = String(this.seq);
+      const headerLength = prefixBytes.length + seqText.length;
       if (body === "{}") {
-        offset += chunk.write(`${prefix}}\n`, offset, "latin1");
+        offset += chunk.write(`${metaPrefix}${seqText}}\n`, offset, "latin1");
         continue;
       }
       // The metadata is spliced into the record's own serialisation without copying it: the body goes
-      // where its "{" falls on the prefix's last byte, which the prefix and its comma then overwrite.
-      const bodyBytes = chunk.write(body, offset + prefix.length, "utf8");
-      chunk.write(prefix, offset, "latin1");
-      chunk[offset + prefix.length] = 0x2c; // ","
-      offset += prefix.length + bodyBytes;
+      // where its "{" falls on the header's last byte + 1, which a comma then overwrites. The header is
+      // copied and its digits set byte by byte: a Buffer.write call per record costs more than both.
+      const bodyBytes = chunk.write(body, offset + headerLength, "utf8");
+      prefixBytes.copy(chunk, offset);
+      for (let digit = 0; digit < seqText.length; digit += 1) chunk[offset + prefixBytes.length + digit] = seqText.charCodeAt(digit);
+      chunk[offset + headerLength] = 0x2c; // ","
+      offset += headerLength + bodyBytes;
       chunk[offset] = 0x0a; // "\n"
       offset += 1;
     }
     part.bytes += offset;
     part.rows += records.length;
-    if (!part.out.write(chunk.subarray(0, offset))) await once(part.out, "drain");
+    // The stream keeps what it is given until written, so it gets an exact-size copy and the scratch
+    // buffer is reused: a worst-case-sized buffer per page made V8 collect garbage far more often.
+    if (!part.out.write(Buffer.from(chunk.subarray(0, offset)))) await once(part.out, "drain");
     if (part.bytes >= this.options.partBytes) await this.cutPart();
   }
 
