@@ -1,6 +1,6 @@
-import type { ReadMessage, StreamState } from "../core/connector-types.js";
-import { channelList, historyChannels } from "./slack-channel-list.js";
-import { publishedScan, scanChannel, windowStart, type ChannelScan, type ThreadParent } from "./slack-history.js";
+import type { ReadMessage } from "../core/connector-types.js";
+import { readChannelPartitions, type ChannelEvent } from "./slack-channel-partitions.js";
+import { publishedScan, scanChannel, windowStart, type ThreadParent } from "./slack-history.js";
 import { mergeBounded } from "./slack-merge.js";
 import {
   SlackObjectUnavailableError,
@@ -11,11 +11,6 @@ import {
   type SlackReader,
 } from "./slack-read-client.js";
 import { formatTs, laterMicros, tsMicros } from "./slack-ts.js";
-
-type ChannelEvent =
-  | { kind: "records"; records: Record<string, unknown>[] }
-  | { kind: "done"; channelId: string; newestMicros: number | undefined }
-  | { kind: "skipped"; channelId: string; reason: string };
 
 /**
  * thread_replies: one conversations.replies call (999 per page) per thread that has something to read,
@@ -29,25 +24,8 @@ type ChannelEvent =
  * the parent's `latest_reply` but not its `ts`, so Slack's `oldest` filter cannot find it, and it is
  * missed until a full refresh (or a larger `lookback_days`).
  */
-export async function* readThreadReplies(reader: SlackReader): AsyncGenerator<ReadMessage> {
-  const { context } = reader;
-  const channels = historyChannels(reader, await channelList(reader));
-  const previous = context.syncMode === "incremental" ? (context.state?.partitions ?? {}) : {};
-  const partitions: Record<string, string | number | null> = { ...previous };
-  const snapshot = (): StreamState => ({ partitions: { ...partitions } });
-
-  const sources = channels.map((channel) => () => readChannelThreads(reader, channel.id as string, previous[channel.id as string]));
-  for await (const event of mergeBounded(sources, slackConcurrency)) {
-    if (event.kind === "records") {
-      yield { type: "records", records: event.records };
-    } else if (event.kind === "skipped") {
-      context.logger.warn({ provider: "slack", channel: event.channelId, reason: event.reason }, "channel skipped");
-    } else {
-      partitions[event.channelId] = event.newestMicros === undefined ? null : formatTs(event.newestMicros);
-      yield { type: "state", state: snapshot() };
-    }
-  }
-  yield { type: "state", state: snapshot() };
+export function readThreadReplies(reader: SlackReader): AsyncGenerator<ReadMessage> {
+  return readChannelPartitions(reader, (channelId, previous) => readChannelThreads(reader, channelId, previous));
 }
 
 async function* readChannelThreads(
@@ -58,16 +36,7 @@ async function* readChannelThreads(
   const { context } = reader;
   const readUpTo = tsMicros(previous);
   const oldestMicros = windowStart(context, previous);
-  let scan: ChannelScan;
-  try {
-    scan = (await publishedScan(context, channelId, oldestMicros)) ?? (await scanChannel(reader, channelId, oldestMicros));
-  } catch (error) {
-    if (error instanceof SlackObjectUnavailableError) {
-      yield { kind: "skipped", channelId, reason: error.slackError };
-      return;
-    }
-    throw error;
-  }
+  const scan = (await publishedScan(context, channelId, oldestMicros)) ?? (await scanChannel(reader, channelId, oldestMicros));
 
   const changed = scan.parents.filter(
     (parent) => readUpTo === undefined || parent.latestReplyMicros === undefined || parent.latestReplyMicros > readUpTo,
@@ -85,7 +54,7 @@ async function* readChannelThreads(
 
   let newest = laterMicros(readUpTo, scan.newestMicros);
   for (const parent of scan.parents) newest = laterMicros(newest, parent.latestReplyMicros);
-  yield { kind: "done", channelId, newestMicros: newest };
+  yield { kind: "done", newestMicros: newest };
 }
 
 /**
