@@ -6,13 +6,15 @@
  *  - a no-change incremental re-run of every GitHub stream: API calls per stream against the minimum;
  *  - a 100,000-message Slack workspace (50 channels × 2,000, 10% threaded, 5 replies each): calls of a
  *    full run and of a no-change re-run against the minimum.
- * BENCH_RECORDS sets the number of issues (default 1,000,000: 100 repositories of 10,000).
+ * BENCH_RECORDS sets the number of issues (default 1,000,000: 100 repositories of 10,000);
+ * BENCH_ISSUES_ONLY=1 stops after the issues run (for profiling connect on it alone).
  */
 import { startS3TestServer } from "@tributary/object-store";
 import pLimit from "p-limit";
-import { cpuSeconds, peakRssMiB, repoRoot, spawnAndWait, stopProcess } from "./support/processes.js";
+import { cpuSeconds, cpuSecondsByThread, peakRssMiB, repoRoot, spawnAndWait, stopProcess } from "./support/processes.js";
 
 const records = Number(process.env.BENCH_RECORDS ?? "1000000");
+const issuesOnly = process.env.BENCH_ISSUES_ONLY === "1";
 const repositories = Math.max(1, Math.min(100, Math.round(records / 10_000)));
 const issuesPerRepository = Math.round(records / repositories);
 const concurrency = 4;
@@ -29,7 +31,7 @@ const simulator = await spawnAndWait(
 const simulatorUrl = simulator.match;
 const s3 = await startS3TestServer();
 // connect runs as in production: the bundle, with the heap cap its container limit calls for.
-const connectNodeArgs = (process.env.BENCH_CONNECT_NODE_ARGS ?? "--max-old-space-size=160").split(" ").filter(Boolean);
+const connectNodeArgs = (process.env.BENCH_CONNECT_NODE_ARGS ?? "--max-old-space-size=160 --initial-old-space-size=64").split(" ").filter(Boolean);
 const connect = await spawnAndWait([...connectNodeArgs, `${repoRoot}apps/connect/dist/main.js`], /Server listening at (http:\/\/127\.0\.0\.1:\d+)/, {
   CONNECT_SERVICE_TOKEN: serviceToken,
   PORT: "0",
@@ -67,6 +69,7 @@ try {
   })();
   const floorSimulatorCpu = cpuSeconds(simulator.child.pid!) - floorCpu.simulator;
   const runCpuBefore = { simulator: cpuSeconds(simulator.child.pid!), connect: cpuSeconds(connect.child.pid!) };
+  const threadsBefore = cpuSecondsByThread(connect.child.pid!);
 
   // 2. connect's run of the same issues into S3.
   const runStarted = performance.now();
@@ -76,10 +79,17 @@ try {
   const runConnectCpu = cpuSeconds(connect.child.pid!) - runCpuBefore.connect;
   const issues = full.committed.get("issues");
   const peak = peakRssMiB(connect.child.pid!);
+  const threadsAfter = cpuSecondsByThread(connect.child.pid!);
+  const threadCpu = [...threadsAfter]
+    .map(([name, seconds]) => [name, seconds - (threadsBefore.get(name) ?? 0)] as const)
+    .filter(([, seconds]) => seconds >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, seconds]) => `${name} ${seconds.toFixed(1)} s`)
+    .join(", ");
 
   // 3. Every stream (issues continue incrementally from the run above), then a no-change re-run.
-  const everything = await ingest("bench-all-1", undefined);
-  const rerun = await ingest("bench-all-2", undefined);
+  const everything = issuesOnly ? undefined : await ingest("bench-all-1", undefined);
+  const rerun = issuesOnly ? undefined : await ingest("bench-all-2", undefined);
 
   console.log("\n| measure | value |");
   console.log("|---|---|");
@@ -90,46 +100,49 @@ try {
   console.log(`| Parquet written | ${issues?.files} files, ${(Number(issues?.bytes ?? 0) / 1e6).toFixed(0)} MB (${((Number(issues?.bytes ?? 0) / floorBytes) * 100).toFixed(1)}% of the JSON) |`);
   console.log(`| CPU during the floor: simulator + floor client | ${floorSimulatorCpu.toFixed(1)} s + ${floorClientCpu.toFixed(1)} s = ${(floorSimulatorCpu + floorClientCpu).toFixed(1)} s |`);
   console.log(`| CPU during the run: simulator + connect (DuckDB included; s3rver not counted) | ${runSimulatorCpu.toFixed(1)} s + ${runConnectCpu.toFixed(1)} s = ${(runSimulatorCpu + runConnectCpu).toFixed(1)} s |`);
+  console.log(`| connect CPU by thread during the run | ${threadCpu} |`);
   console.log(`| connect peak RSS (VmHWM) during the run | ${peak.toFixed(0)} MiB (budget 384 MiB) |`);
-  console.log("\nGitHub, API calls per stream: the all-streams run (issues already mirrored) and a no-change re-run:");
-  console.log("| stream | all-streams run calls | no-change re-run calls | re-run records |");
-  console.log("|---|---|---|---|");
-  for (const [stream, stats] of rerun.committed) {
-    console.log(`| ${stream} | ${everything.committed.get(stream)?.apiCalls ?? "?"} | ${stats.apiCalls} | ${stats.records} |`);
-  }
-
-  // 4. Slack: calls made against the minimum.
-  await stopProcess(simulator.child);
-  const slackChannels = 50;
-  const messagesPerChannel = 2_000;
-  const slack = await spawnAndWait(
-    ["--import", "tsx", "bench/support/simulator-process.ts", "slack",
-      JSON.stringify({ dataset: { seed: 5, channels: slackChannels, users: 200, messagesPerChannel, threadedRatio: 0.1, repliesPerThread: 5 } })],
-    /^READY (\S+)/,
-  );
-  try {
-    const slackConfig = { api_base_url: slack.match, include_private_channels: false };
-    const threads = slackChannels * messagesPerChannel * 0.1;
-    const pages = (items: number) => Math.max(1, Math.ceil(items / 999));
-    const minimumFull: Record<string, number> = {
-      channels: pages(slackChannels),
-      users: pages(200),
-      messages: slackChannels * pages(messagesPerChannel),
-      thread_replies: threads * pages(6),
-    };
-    const minimumRerun: Record<string, number> = { channels: pages(slackChannels), users: pages(200), messages: slackChannels, thread_replies: 0 };
-    const slackStarted = performance.now();
-    const slackFull = await ingest("bench-slack-1", undefined, { connector: "slack", credentials: { token: "xoxb-tributary-demo-bot-token" }, config: slackConfig });
-    const slackSeconds = (performance.now() - slackStarted) / 1000;
-    const slackRerun = await ingest("bench-slack-2", undefined, { connector: "slack", credentials: { token: "xoxb-tributary-demo-bot-token" }, config: slackConfig });
-    console.log(`\nSlack: ${slackChannels * messagesPerChannel} messages, ${threads} threads; full run ${slackSeconds.toFixed(1)} s`);
-    console.log("| stream | full run calls | minimum | no-change re-run calls | minimum |");
-    console.log("|---|---|---|---|---|");
-    for (const [stream, stats] of slackFull.committed) {
-      console.log(`| ${stream} | ${stats.apiCalls} | ${minimumFull[stream] ?? "?"} | ${slackRerun.committed.get(stream)?.apiCalls ?? "?"} | ${minimumRerun[stream] ?? "?"} |`);
+  if (everything && rerun) {
+    console.log("\nGitHub, API calls per stream: the all-streams run (issues already mirrored) and a no-change re-run:");
+    console.log("| stream | all-streams run calls | no-change re-run calls | re-run records |");
+    console.log("|---|---|---|---|");
+    for (const [stream, stats] of rerun.committed) {
+      console.log(`| ${stream} | ${everything.committed.get(stream)?.apiCalls ?? "?"} | ${stats.apiCalls} | ${stats.records} |`);
     }
-  } finally {
-    await stopProcess(slack.child);
+
+    // 4. Slack: calls made against the minimum.
+    await stopProcess(simulator.child);
+    const slackChannels = 50;
+    const messagesPerChannel = 2_000;
+    const slack = await spawnAndWait(
+      ["--import", "tsx", "bench/support/simulator-process.ts", "slack",
+        JSON.stringify({ dataset: { seed: 5, channels: slackChannels, users: 200, messagesPerChannel, threadedRatio: 0.1, repliesPerThread: 5 } })],
+      /^READY (\S+)/,
+    );
+    try {
+      const slackConfig = { api_base_url: slack.match, include_private_channels: false };
+      const threads = slackChannels * messagesPerChannel * 0.1;
+      const pages = (items: number) => Math.max(1, Math.ceil(items / 999));
+      const minimumFull: Record<string, number> = {
+        channels: pages(slackChannels),
+        users: pages(200),
+        messages: slackChannels * pages(messagesPerChannel),
+        thread_replies: threads * pages(6),
+      };
+      const minimumRerun: Record<string, number> = { channels: pages(slackChannels), users: pages(200), messages: slackChannels, thread_replies: 0 };
+      const slackStarted = performance.now();
+      const slackFull = await ingest("bench-slack-1", undefined, { connector: "slack", credentials: { token: "xoxb-tributary-demo-bot-token" }, config: slackConfig });
+      const slackSeconds = (performance.now() - slackStarted) / 1000;
+      const slackRerun = await ingest("bench-slack-2", undefined, { connector: "slack", credentials: { token: "xoxb-tributary-demo-bot-token" }, config: slackConfig });
+      console.log(`\nSlack: ${slackChannels * messagesPerChannel} messages, ${threads} threads; full run ${slackSeconds.toFixed(1)} s`);
+      console.log("| stream | full run calls | minimum | no-change re-run calls | minimum |");
+      console.log("|---|---|---|---|---|");
+      for (const [stream, stats] of slackFull.committed) {
+        console.log(`| ${stream} | ${stats.apiCalls} | ${minimumFull[stream] ?? "?"} | ${slackRerun.committed.get(stream)?.apiCalls ?? "?"} | ${minimumRerun[stream] ?? "?"} |`);
+      }
+    } finally {
+      await stopProcess(slack.child);
+    }
   }
 } finally {
   await stopProcess(connect.child);

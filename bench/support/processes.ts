@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
@@ -18,6 +18,8 @@ export function spawnAndWait(
   });
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout! }).on("line", (line) => {
+      // BENCH_ECHO_STDOUT=1 shows the processes' output (logs, --trace-gc) on stderr.
+      if (process.env.BENCH_ECHO_STDOUT === "1") process.stderr.write(`${line}\n`);
       const match = pattern.exec(line);
       if (match?.[1]) resolve({ child, match: match[1] });
     });
@@ -44,4 +46,20 @@ export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   // utime and stime are fields 14 and 15 of stat; after the command name they are at 11 and 12.
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds per thread of a live process, keyed `main` or `<name>#<tid>`: where a process spends. */
+export function cpuSecondsByThread(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const comm = readFileSync(`/proc/${pid}/task/${task}/comm`, "utf8").trim();
+      const name = task === String(pid) ? "main" : `${comm}#${task}`;
+      const fields = readFileSync(`/proc/${pid}/task/${task}/stat`, "utf8").split(") ")[1]!.split(" ");
+      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return byName;
 }

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createObjectStore, type ObjectStore } from "@tributary/object-store";
-import { manifestFormat, streamFolder, type StreamLocation } from "@tributary/mirror";
+import { manifestFormat, scanJsonArray, streamFolder, type StreamLocation } from "@tributary/mirror";
+import type { RawRecordBatch } from "@tributary/connectors";
 import { commitManifest } from "../src/ingestion/manifest-store.js";
 import { ParquetConverter } from "../src/ingestion/parquet-converter.js";
 import { StreamWriter } from "../src/ingestion/stream-writer.js";
@@ -25,7 +26,13 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-async function writeVersion(location: StreamLocation, version: number, runId: string, batches: Record<string, unknown>[][], deletions: Record<string, unknown>[] = []) {
+async function writeVersion(
+  location: StreamLocation,
+  version: number,
+  runId: string,
+  batches: Array<Record<string, unknown>[] | RawRecordBatch>,
+  deletions: Record<string, unknown>[] = [],
+) {
   const workDirectory = join(directory, `work-${runId}`);
   const { mkdir } = await import("node:fs/promises");
   await mkdir(workDirectory, { recursive: true });
@@ -40,7 +47,10 @@ async function writeVersion(location: StreamLocation, version: number, runId: st
     primaryKey: ["id"],
     signal: new AbortController().signal,
   });
-  for (const batch of batches) await writer.addRecords(batch);
+  for (const batch of batches) {
+    if (Array.isArray(batch)) await writer.addRecords(batch);
+    else await writer.addRawRecords(batch);
+  }
   await writer.addDeletions(deletions);
   const files = await writer.finish();
   return { files, columns: writer.runColumns() };
@@ -129,5 +139,54 @@ describe("StreamWriter", () => {
     const after = await readMirrorRows(store, location);
     expect(after.find((row) => String(row.id) === "1")).toMatchObject({ count: "10", title: "one, again" });
     expect(after).toHaveLength(2);
+  });
+
+  it("stores unparsed pages exactly as it stores the same records parsed", async () => {
+    const records = [
+      { id: 1, title: "one", body: "line\nbreak \"quoted\" é 🚀", labels: [{ name: "bug" }], updated_at: "2024-01-01T00:00:00Z", n: 1.5 },
+      { id: 2, title: "two", body: null, labels: [], updated_at: "2024-01-02T00:00:00Z", n: 2 },
+      { id: 3, extra: { nested: [1, 2, { deep: "x" }] }, updated_at: "2024-01-03T00:00:00Z" },
+      { id: 4 },
+    ];
+    const extraFields = { repository: "acme/app" };
+    const parsed = records.map((record) => ({ ...record, ...extraFields }));
+    // Pretty-printed on purpose: line breaks between tokens must not split a spool line.
+    const page = Buffer.from(JSON.stringify(records, null, 2));
+    const batch: RawRecordBatch = { page, objects: scanJsonArray(page), extraFields };
+    // A record that already has the extra field is parsed and given the batch's value.
+    const clashing = Buffer.from(JSON.stringify([{ id: 5, repository: "elsewhere/x" }]));
+    const clash: RawRecordBatch = { page: clashing, objects: scanJsonArray(clashing), extraFields };
+
+    const rawLocation: StreamLocation = { prefix: "t/", workspaceId: "w1", connectionId: "c1", stream: "raw" };
+    const parsedLocation: StreamLocation = { ...rawLocation, stream: "parsed" };
+    const raw = await writeVersion(rawLocation, 1, "run-raw", [batch, clash]);
+    const plain = await writeVersion(parsedLocation, 1, "run-parsed", [parsed, [{ id: 5, repository: "acme/app" }]]);
+    expect(raw.columns).toEqual(plain.columns);
+    expect(raw.columns).toContainEqual({ name: "repository", type: "VARCHAR" });
+
+    const manifestOf = (location: StreamLocation, result: typeof raw, runId: string) => ({
+      format: manifestFormat as typeof manifestFormat,
+      connector: "test",
+      workspace_id: "w1",
+      connection_id: "c1",
+      stream: location.stream,
+      version: 1,
+      committed_at: new Date().toISOString(),
+      run_id: runId,
+      sync_mode: "full_refresh" as const,
+      primary_key: ["id"],
+      cursor_field: null,
+      columns: result.columns.map((column) => ({ name: column.name, type: column.type ?? ("VARCHAR" as const) })),
+      files: result.files,
+      state: {},
+      recent_runs: [runId],
+    });
+    await commitManifest(store, rawLocation, manifestOf(rawLocation, raw, "run-raw"));
+    await commitManifest(store, parsedLocation, manifestOf(parsedLocation, plain, "run-parsed"));
+    const rawRows = await readMirrorRows(store, rawLocation);
+    expect(rawRows).toHaveLength(5);
+    expect(rawRows).toEqual(await readMirrorRows(store, parsedLocation));
+    expect(rawRows.find((row) => String(row.id) === "5")).toMatchObject({ repository: "acme/app" });
+    expect(rawRows.find((row) => String(row.id) === "1")).toMatchObject({ body: records[0]!.body, repository: "acme/app" });
   });
 });

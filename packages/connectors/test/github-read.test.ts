@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ReadMessage, SourceRecord, StreamState } from "../src/core/connector-types.js";
 import { silentLogger } from "../src/core/logger-types.js";
+import { recordsOfMessage } from "../src/core/read-helpers.js";
 import { githubConnector } from "../src/github/index.js";
 import { nextLink } from "../src/github/github-read-client.js";
 import { mergeGenerators } from "../src/github/github-read-state.js";
@@ -91,8 +92,8 @@ async function read(
   let armed = false;
   for await (const message of githubConnector.read(ctx)) {
     result.messages.push(message);
-    if (message.type === "records") {
-      result.records.push(...message.records);
+    if (message.type === "records" || message.type === "raw_records") {
+      result.records.push(...recordsOfMessage(message));
       if (!armed && options.afterFirstRecords) {
         armed = true;
         options.afterFirstRecords();
@@ -310,6 +311,14 @@ describe("GitHub read: failures mid-read", () => {
     expect(byKey("issue_comments", result.records)).toEqual(truth("issue_comments"));
   });
 
+  it("retries a body cut short on a listing read unparsed (issues), and yields the same records", async () => {
+    const result = await read("issues", "full_refresh", undefined, {
+      afterFirstRecords: () => sim.faults.inject({ kind: "malformed", pathPrefix: "/repos/", times: 2 }),
+    });
+    expect(result.messages.some((message) => message.type === "raw_records")).toBe(true);
+    expect(byKey("issues", result.records)).toEqual(truth("issues"));
+  });
+
   it("retries 5xx answers met mid-read", async () => {
     const result = await read("pull_request_reviews", "full_refresh", undefined, {
       afterFirstRecords: () => sim.faults.inject({ kind: "server_error", status: 502, pathPrefix: "/repos/", times: 2 }),
@@ -328,7 +337,7 @@ describe("GitHub read: failures mid-read", () => {
       const ctx = context("issues", "full_refresh", undefined, { organization: "tiny" });
       ctx.config = githubConnector.configSchema.parse({ api_base_url: limited.url, organization: "tiny" });
       const records: SourceRecord[] = [];
-      for await (const message of githubConnector.read(ctx)) if (message.type === "records") records.push(...message.records);
+      for await (const message of githubConnector.read(ctx)) records.push(...recordsOfMessage(message));
       const dataset = limited.dataset;
       expect(byKey("issues", records)).toEqual(byKey("issues", dataset?.groundTruth("issues") ?? []));
       expect(limited.requests.all().some((request) => request.status === 403)).toBe(true);

@@ -59,7 +59,7 @@ async function read(
       }
     } else if (message.type === "deletions") {
       outcome.deletions.push(...message.keys);
-    } else {
+    } else if (message.type === "state") {
       outcome.states.push(message.state);
     }
   }

@@ -55,7 +55,7 @@ async function read(sim: SlackSimulator, stream: StreamName, options: ReadOption
   for await (const message of messages) {
     if (message.type === "records") result.records.push(...message.records);
     else if (message.type === "deletions") result.deletions.push(...message.keys);
-    else {
+    else if (message.type === "state") {
       result.states.push(message.state);
       result.finalState = message.state;
       if (options.stopAfterStates !== undefined && result.states.length >= options.stopAfterStates) break;

@@ -196,6 +196,12 @@ async function ingestStream(
           await writer.addRecords(message.records);
           progress(false);
           break;
+        case "raw_records":
+          counters.pages += 1;
+          counters.records += message.batch.objects.length;
+          await writer.addRawRecords(message.batch);
+          progress(false);
+          break;
         case "deletions":
           // A full refresh replaces the whole snapshot: what is gone is simply not in it.
           if (syncMode === "incremental") {

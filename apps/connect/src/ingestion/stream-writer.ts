@@ -1,8 +1,7 @@
-import { createWriteStream, type WriteStream } from "node:fs";
-import { rm } from "node:fs/promises";
-import { once } from "node:events";
+import { open, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { ObjectStore } from "@tributary/object-store";
+import type { RawRecordBatch } from "@tributary/connectors";
 import {
   columnTypeOf,
   dataFileKey,
@@ -13,6 +12,7 @@ import {
   type ManifestFile,
 } from "@tributary/mirror";
 import type { ParquetConverter } from "./parquet-converter.js";
+import { recordsOfRawBatch } from "@tributary/connectors";
 
 export interface StreamWriterOptions {
   /** Local folder for this stream's spool and Parquet files; removed by the caller after the run. */
@@ -33,16 +33,26 @@ export interface StreamWriterOptions {
 interface OpenPart {
   index: number;
   path: string;
-  out: WriteStream;
+  /** The spool file, written once per batch and awaited: buffers are never held after a call returns. */
+  file: FileHandle;
   bytes: number;
   rows: number;
   /** Column types seen in this part: the part's Parquet schema. */
   columns: Map<string, ColumnType | undefined>;
-  /** A write error of the spool file (disk full), rethrown by the next write. */
-  failure?: Error;
 }
 
 const reservedPrefix = "_tributary_";
+
+/** Widens a part's column for one value's type; reserved metadata names in the data are never columns. */
+function noteColumnType(columns: Map<string, ColumnType | undefined>, name: string, type: ColumnType | undefined): void {
+  const known = columns.get(name);
+  if (type === undefined) {
+    if (known === undefined && !columns.has(name) && !name.startsWith(reservedPrefix)) columns.set(name, undefined);
+    return;
+  }
+  if (known === type || known === "JSON" || name.startsWith(reservedPrefix)) return;
+  columns.set(name, widenColumnType(known, type));
+}
 
 /**
  * Spools a stream's records to local NDJSON and cuts it into Parquet parts uploaded to the store, one
@@ -66,6 +76,64 @@ export class StreamWriter {
 
   async addRecords(records: Record<string, unknown>[]): Promise<void> {
     await this.writeBatch(records, false);
+  }
+
+  /**
+   * Appends records still in the bytes the provider sent: each object is copied into the spool behind
+   * the metadata and the batch's extra fields, without being parsed or re-serialised (the scan that
+   * located it also typed its fields). A record that already has an extra field goes the parsed way.
+   */
+  async addRawRecords(batch: RawRecordBatch): Promise<void> {
+    const { page, objects } = batch;
+    if (objects.length === 0) return;
+    const extraNames = Object.keys(batch.extraFields);
+    let checkedNames: readonly string[] | undefined;
+    for (const object of objects) {
+      // Objects of one shape share their names array, so this is checked once per shape.
+      if (object.names === checkedNames) continue;
+      checkedNames = object.names;
+      if (extraNames.some((name) => object.names.includes(name))) {
+        await this.writeBatch(recordsOfRawBatch(batch), false);
+        return;
+      }
+    }
+    const part = this.part ?? (await this.openPart());
+    const columns = part.columns;
+    let extraText = "";
+    const extraTypes = extraNames.map((name) => columnTypeOf(batch.extraFields[name]));
+    for (const name of extraNames) extraText += `,${JSON.stringify(name)}:${JSON.stringify(batch.extraFields[name])}`;
+    const extraBytes = Buffer.from(extraText, "utf8");
+    const prefixBytes = Buffer.from(`{"${metadataColumns.seq}":`, "latin1");
+    let size = 0;
+    for (const object of objects) size += object.end - object.start + prefixBytes.length + extraBytes.length + 24;
+    // The records are copied behind their headers into the reused scratch buffer (a memcpy per record;
+    // handing `writev` a view per record instead cost more, in V8's per-buffer overhead, than the copy).
+    const chunk = this.scratchOf(size);
+    let offset = 0;
+    for (const object of objects) {
+      const { names, types } = object;
+      for (let index = 0; index < names.length; index += 1) noteColumnType(columns, names[index]!, types[index]);
+      // After the record's own fields, as a parsed record with the fields assigned would order them.
+      for (let index = 0; index < extraNames.length; index += 1) noteColumnType(columns, extraNames[index]!, extraTypes[index]);
+      offset = this.writeSeqHeader(chunk, offset, prefixBytes);
+      offset += extraBytes.copy(chunk, offset);
+      if (names.length === 0) {
+        chunk[offset] = 0x7d; // "}"
+        offset += 1;
+      } else {
+        chunk[offset] = 0x2c; // ","
+        const bodyStart = offset + 1;
+        offset = bodyStart + page.copy(chunk, bodyStart, object.start + 1, object.end);
+        // A line break between tokens is whitespace, and JSON strings cannot hold a raw one: a space
+        // keeps the record on its spool line with the same meaning.
+        if (object.multiline) {
+          for (let at = bodyStart; at < offset; at += 1) if (chunk[at] === 0x0a || chunk[at] === 0x0d) chunk[at] = 0x20;
+        }
+      }
+      chunk[offset] = 0x0a; // "\n"
+      offset += 1;
+    }
+    await this.appendToPart(part, chunk.subarray(0, offset), objects.length);
   }
 
   /** Tombstones: the primary-key fields of records the provider says are gone. */
@@ -98,8 +166,7 @@ export class StreamWriter {
   /** Appends a page of records to the open part as NDJSON, in one write, and cuts the part when full. */
   private async writeBatch(records: Record<string, unknown>[], deleted: boolean): Promise<void> {
     if (records.length === 0) return;
-    const part = this.part ?? this.openPart();
-    if (part.failure) throw part.failure;
+    const part = this.part ?? (await this.openPart());
     const columns = part.columns;
     const metaPrefix = deleted ? `{"${metadataColumns.deleted}":true,"${metadataColumns.seq}":` : `{"${metadataColumns.seq}":`;
     const bodies: string[] = new Array(records.length);
@@ -113,16 +180,7 @@ export class StreamWriter {
         if (known === "JSON") continue;
         const value = record[key];
         if (known === "VARCHAR" && (typeof value !== "object" || value === null)) continue;
-        const type = columnTypeOf(value);
-        if (type === undefined) {
-          if (known === undefined && !columns.has(key)) {
-            if (key.startsWith(reservedPrefix)) continue;
-            columns.set(key, undefined);
-          }
-        } else if (known !== type) {
-          if (key.startsWith(reservedPrefix)) continue;
-          columns.set(key, widenColumnType(known, type));
-        }
+        noteColumnType(columns, key, columnTypeOf(value));
       }
       const body = JSON.stringify(record);
       bodies[index] = body;
@@ -132,8 +190,7 @@ export class StreamWriter {
     // Encoding the lines piece by piece into one buffer is several times faster than building one
     // string per page and encoding it (measured: 0.6 s against 3.6 s for 100,000 GitHub issues), and
     // it counts the bytes exactly on the way.
-    if (this.scratch.length < maxBytes) this.scratch = Buffer.allocUnsafe(Math.max(maxBytes, this.scratch.length * 2));
-    const chunk = this.scratch;
+    const chunk = this.scratchOf(maxBytes);
     let offset = 0;
     const prefixBytes = Buffer.from(metaPrefix, "latin1");
     for (const body of bodies) {
@@ -145,39 +202,55 @@ export class StreamWriter {
         continue;
       }
       // The metadata is spliced into the record's own serialisation without copying it: the body goes
-      // where its "{" falls on the header's last byte + 1, which a comma then overwrites. The header is
-      // copied and its digits set byte by byte: a Buffer.write call per record costs more than both.
+      // where its "{" falls on the header's last byte + 1, which a comma then overwrites.
       const bodyBytes = chunk.write(body, offset + headerLength, "utf8");
-      prefixBytes.copy(chunk, offset);
-      for (let digit = 0; digit < seqText.length; digit += 1) chunk[offset + prefixBytes.length + digit] = seqText.charCodeAt(digit);
+      this.writeSeqDigits(chunk, offset, prefixBytes, seqText);
       chunk[offset + headerLength] = 0x2c; // ","
       offset += headerLength + bodyBytes;
       chunk[offset] = 0x0a; // "\n"
       offset += 1;
     }
-    part.bytes += offset;
-    part.rows += records.length;
-    // The stream keeps what it is given until written, so it gets an exact-size copy and the scratch
-    // buffer is reused: a worst-case-sized buffer per page made V8 collect garbage far more often.
-    if (!part.out.write(Buffer.from(chunk.subarray(0, offset)))) await once(part.out, "drain");
+    await this.appendToPart(part, chunk.subarray(0, offset), records.length);
+  }
+
+  /** The reused scratch buffer, grown to hold at least `bytes`. */
+  private scratchOf(bytes: number): Buffer {
+    if (this.scratch.length < bytes) this.scratch = Buffer.allocUnsafe(Math.max(bytes, this.scratch.length * 2));
+    return this.scratch;
+  }
+
+  /** Writes `{"_tributary_seq":N` at `offset` with the next sequence number; returns the offset after it. */
+  private writeSeqHeader(chunk: Buffer, offset: number, prefixBytes: Buffer): number {
+    this.seq += 1;
+    const seqText = String(this.seq);
+    this.writeSeqDigits(chunk, offset, prefixBytes, seqText);
+    return offset + prefixBytes.length + seqText.length;
+  }
+
+  /** The header is copied and its digits set byte by byte: a Buffer.write call per record costs more than both. */
+  private writeSeqDigits(chunk: Buffer, offset: number, prefixBytes: Buffer, seqText: string): void {
+    prefixBytes.copy(chunk, offset);
+    for (let digit = 0; digit < seqText.length; digit += 1) chunk[offset + prefixBytes.length + digit] = seqText.charCodeAt(digit);
+  }
+
+  /**
+   * Writes whole spool lines to the part, awaited: the scratch buffer is reused as soon as it returns,
+   * so no copy is made to outlive the call (a copy of every page for a write stream to keep made V8
+   * collect garbage far more often). Cuts the part when full.
+   */
+  private async appendToPart(part: OpenPart, lines: Buffer, rows: number): Promise<void> {
+    const length = lines.length;
+    const { bytesWritten } = await part.file.write(lines, 0, length);
+    if (bytesWritten !== length) throw new Error(`short write to the spool file (${bytesWritten} of ${length} bytes); is the disk full?`);
+    part.bytes += length;
+    part.rows += rows;
     if (part.bytes >= this.options.partBytes) await this.cutPart();
   }
 
-  private openPart(): OpenPart {
+  private async openPart(): Promise<OpenPart> {
     this.partCount += 1;
     const path = join(this.options.workDirectory, `part-${String(this.partCount).padStart(5, "0")}.ndjson`);
-    const part: OpenPart = {
-      index: this.partCount,
-      path,
-      out: createWriteStream(path, { highWaterMark: 1024 * 1024 }),
-      bytes: 0,
-      rows: 0,
-      columns: new Map(),
-    };
-    // Kept, not thrown from an event: the next write rethrows it into the run, which fails the stream.
-    part.out.on("error", (error) => {
-      part.failure ??= error;
-    });
+    const part: OpenPart = { index: this.partCount, path, file: await open(path, "w"), bytes: 0, rows: 0, columns: new Map() };
     this.part = part;
     return part;
   }
@@ -194,8 +267,7 @@ export class StreamWriter {
         this.columns.set(name, widenColumnType(before, type));
       }
     }
-    part.out.end();
-    await once(part.out, "finish");
+    await part.file.close();
     // One part converts and uploads while the next fills; wait for the previous before starting another.
     await this.pending;
     this.options.signal.throwIfAborted();
@@ -212,7 +284,7 @@ export class StreamWriter {
     const part = this.part;
     this.part = undefined;
     if (part) {
-      part.out.destroy();
+      await part.file.close().catch(() => undefined);
       await rm(part.path, { force: true });
     }
   }

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Account, SyncMode } from "@tributary/contracts";
+import type { ScannedObject } from "@tributary/mirror";
 import type { ConnectorLogger } from "./logger-types.js";
 
 /**
@@ -48,12 +49,27 @@ export interface StreamState {
 export type SourceRecord = Record<string, unknown>;
 
 /**
- * What a stream reader yields, in order. The engine spools `records`, applies `deletions` (primary-key
- * objects of records the provider says are gone), and treats `state` as a checkpoint: every record and
- * deletion yielded before it is covered by it, so resuming from it loses and repeats nothing.
+ * Records as the provider sent them: objects located in a page that is a JSON array (`scanJsonArray`),
+ * never parsed. The engine spools their bytes as they are, which is what makes a bulk stream cheap: no
+ * parse, no re-serialisation, no garbage. `extraFields` are added to every record (the repository of a
+ * per-repository listing); a record that already has such a field is parsed and given the extra value.
+ */
+export interface RawRecordBatch {
+  page: Buffer;
+  /** The page's objects the stream keeps, in page order. */
+  objects: ScannedObject[];
+  extraFields: Record<string, string | number | boolean>;
+}
+
+/**
+ * What a stream reader yields, in order. The engine spools `records` (or `raw_records`, the same thing
+ * unparsed), applies `deletions` (primary-key objects of records the provider says are gone), and
+ * treats `state` as a checkpoint: every record and deletion yielded before it is covered by it, so
+ * resuming from it loses and repeats nothing.
  */
 export type ReadMessage =
   | { type: "records"; records: SourceRecord[] }
+  | { type: "raw_records"; batch: RawRecordBatch }
   | { type: "deletions"; keys: SourceRecord[] }
   | { type: "state"; state: StreamState };
 

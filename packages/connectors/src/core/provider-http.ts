@@ -44,6 +44,11 @@ export interface ProviderRequest {
    * token-metadata endpoint puts the token in the URL): `/oauth/v1/access-tokens/{token}`.
    */
   pathTemplate?: string;
+  /**
+   * Decodes a successful (2xx) answer's bytes instead of `JSON.parse`: a reader that spools pages
+   * unparsed scans them here. A decoder that throws marks the answer as garbled, which is retried.
+   */
+  decodeBody?: (bytes: Buffer) => unknown;
 }
 
 export interface ProviderHttpOptions {
@@ -211,10 +216,10 @@ export class ProviderHttpClient {
     const signal = AbortSignal.any([deadlineSignal, AbortSignal.timeout(this.options.attemptTimeoutMs)]);
     const started = performance.now();
     let response: Response;
-    let text: string;
+    let bytes: Buffer;
     try {
       response = await fetch(url, { method, headers, body, signal, redirect: "follow" });
-      text = await response.text();
+      bytes = withoutByteOrderMark(Buffer.from(await response.arrayBuffer()));
     } catch (error) {
       if (deadlineSignal.aborted) throw error;
       const reason = error instanceof Error && error.name === "TimeoutError" ? "timed out" : networkReason(error);
@@ -229,9 +234,15 @@ export class ProviderHttpClient {
     );
 
     let parsed: unknown;
-    if (text.length > 0) {
+    if (request.decodeBody && response.status >= 200 && response.status < 300 && bytes.length > 0) {
       try {
-        parsed = JSON.parse(text);
+        parsed = request.decodeBody(bytes);
+      } catch {
+        throw new TransientProviderError(`malformed response body (HTTP ${response.status})`, response.status);
+      }
+    } else if (bytes.length > 0) {
+      try {
+        parsed = JSON.parse(bytes.toString("utf8"));
       } catch {
         const status = response.status;
         if (status >= 500 || status === 408) throw new TransientProviderError(`HTTP ${status}`, status);
@@ -256,6 +267,11 @@ export class ProviderHttpClient {
         throw verdict.error;
     }
   }
+}
+
+/** As `Response.text()` does: a UTF-8 byte order mark is not part of the JSON. */
+function withoutByteOrderMark(bytes: Buffer): Buffer {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
 }
 
 function networkReason(error: unknown): string {

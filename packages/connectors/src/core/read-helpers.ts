@@ -1,4 +1,5 @@
-import type { ReadContext } from "./connector-types.js";
+import { parseScannedObject } from "@tributary/mirror";
+import type { RawRecordBatch, ReadContext, ReadMessage, SourceRecord } from "./connector-types.js";
 import type { ProviderHttpOptions } from "./provider-http.js";
 
 /**
@@ -35,4 +36,16 @@ export function maxCursor<T extends string | number>(current: T | null | undefin
   if (candidate === null || candidate === undefined) return current ?? null;
   if (current === null || current === undefined) return candidate;
   return candidate > current ? candidate : current;
+}
+
+/** The records of a batch of unparsed records, parsed, with the batch's extra fields: for consumers that want objects. */
+export function recordsOfRawBatch(batch: RawRecordBatch): SourceRecord[] {
+  return batch.objects.map((object) => ({ ...parseScannedObject(batch.page, object), ...batch.extraFields }));
+}
+
+/** The records a message carries, parsed; empty for deletions and states. */
+export function recordsOfMessage(message: ReadMessage): SourceRecord[] {
+  if (message.type === "records") return message.records;
+  if (message.type === "raw_records") return recordsOfRawBatch(message.batch);
+  return [];
 }

@@ -1,4 +1,5 @@
 import pLimit, { type LimitFunction } from "p-limit";
+import { scanJsonArray, type ScannedObject } from "@tributary/mirror";
 import { ConnectorError } from "../core/connector-errors.js";
 import type { ReadContext } from "../core/connector-types.js";
 import { ProviderHttpClient } from "../core/provider-http.js";
@@ -19,7 +20,16 @@ export const githubPageSize = 100;
  */
 export const githubReadConcurrency = 4;
 
-/** One answer of a listing: the parsed body, its validator, and the next page GitHub's `Link` header names. */
+/** A listing page kept as bytes: its objects located, the fields a reader needs decoded. */
+export interface ScannedPage {
+  bytes: Buffer;
+  objects: ScannedObject[];
+}
+
+/**
+ * One answer of a listing: the parsed body (a `ScannedPage` when the reader asked for the page
+ * unparsed and GitHub answered 2xx), its validator, and the next page GitHub's `Link` header names.
+ */
 export interface GithubPage {
   status: number;
   body: unknown;
@@ -62,11 +72,16 @@ export class GithubReadClient {
     });
   }
 
-  /** GETs a URL relative to the API base (`/repos/o/r/issues?…`), conditionally when `etag` is given. */
-  async get(url: string, etag?: string): Promise<GithubPage> {
+  /**
+   * GETs a URL relative to the API base (`/repos/o/r/issues?…`), conditionally when `etag` is given.
+   * With `scanFields`, a successful answer is kept unparsed: its body is a `ScannedPage` whose objects
+   * carry those fields' values.
+   */
+  async get(url: string, etag?: string, scanFields?: readonly string[]): Promise<GithubPage> {
     const headers: Record<string, string> = { accept: githubMediaType, "x-github-api-version": githubApiVersion };
     if (etag) headers["if-none-match"] = etag;
-    const response = await this.limit(() => this.http.request({ path: url, headers }));
+    const decodeBody = scanFields ? (bytes: Buffer) => scanListing(bytes, scanFields) : undefined;
+    const response = await this.limit(() => this.http.request({ path: url, headers, decodeBody }));
     return {
       status: response.status,
       body: response.body,
@@ -127,6 +142,28 @@ export function pageItems(page: GithubPage, what: string): Array<Record<string, 
     `The answer to ${what} is not a list as GitHub's REST API returns; check that api_base_url is https://api.github.com or https://HOSTNAME/api/v3`,
     { providerStatus: page.status },
   );
+}
+
+/** The scanned objects of a listing page asked for unparsed (see `pageItems`). */
+export function scannedPageItems(page: GithubPage, what: string): ScannedPage {
+  if (page.body instanceof ScannedListing) return page.body;
+  pageItems(page, what); // Not an array: refused there, with the advice about api_base_url.
+  throw new ConnectorError("provider_error", `The answer to ${what} could not be read`, { providerStatus: page.status });
+}
+
+class ScannedListing implements ScannedPage {
+  constructor(
+    readonly bytes: Buffer,
+    readonly objects: ScannedObject[],
+  ) {}
+}
+
+/** A listing's bytes scanned when they are a JSON array; anything else parsed, for `pageItems` to refuse. */
+function scanListing(bytes: Buffer, fields: readonly string[]): unknown {
+  let first = 0;
+  while (bytes[first] === 0x20 || bytes[first] === 0x0a || bytes[first] === 0x0d || bytes[first] === 0x09) first += 1;
+  if (bytes[first] !== 0x5b) return JSON.parse(bytes.toString("utf8"));
+  return new ScannedListing(bytes, scanJsonArray(bytes, fields));
 }
 
 /** Refuses an answer a reader did not expect, with GitHub's own words. */

@@ -1,9 +1,9 @@
-import type { SourceRecord } from "../core/connector-types.js";
+import type { ScannedObject } from "@tributary/mirror";
 import {
   githubPageSize,
   listingUrl,
-  pageItems,
   repositoryPath,
+  scannedPageItems,
   unexpectedStatus,
   type GithubReadClient,
   type GithubReadContext,
@@ -18,8 +18,8 @@ export interface KeysetListing {
   path: string;
   /** Fixed parameters; `sort=updated&direction=asc` is what makes `since` a key. */
   query: Record<string, string>;
-  /** Items the stream does not keep (the issues listing also returns pull requests). */
-  drop?: (item: Record<string, unknown>) => boolean;
+  /** Items that have this field are not the stream's (the issues listing also returns pull requests). */
+  dropWhenPresent?: string;
 }
 
 /**
@@ -35,6 +35,9 @@ export interface KeysetListing {
  * The cursor after each page is a safe resume point (everything older was yielded), so long
  * backfills checkpoint as they go. The first request of an incremental read is conditional on the
  * ETag kept for exactly that request: 304 means nothing changed in the repository since.
+ *
+ * These listings are the bulk of a GitHub mirror, so pages are never parsed: they are scanned for the
+ * three fields the read needs (`id`, `updated_at`, the drop field) and spooled as the bytes they came in.
  */
 export async function* readKeyset(
   context: GithubReadContext,
@@ -51,10 +54,11 @@ export async function* readKeyset(
   let atCursor = new Set<unknown>();
   let first = true;
 
+  const fields = listing.dropWhenPresent ? ["id", "updated_at", listing.dropWhenPresent] : ["id", "updated_at"];
   for (;;) {
     const url = listingUrl(base, { ...listing.query, since: since ?? undefined, per_page: githubPageSize, page: page > 1 ? page : undefined });
     const conditional = first && start.etag?.url === url ? start.etag.etag : undefined;
-    const answer = await client.get(url, conditional);
+    const answer = await client.get(url, conditional, fields);
     first = false;
     if (answer.status === 304) {
       yield { kind: "progress", partition, cursor, done: true };
@@ -67,25 +71,25 @@ export async function* readKeyset(
     }
     if (answer.status !== 200) throw unexpectedStatus(answer, `GET ${base}`);
 
-    const items = pageItems(answer, `GET ${base}`);
-    const records: SourceRecord[] = [];
+    const { bytes, objects: items } = scannedPageItems(answer, `GET ${base}`);
+    const kept: ScannedObject[] = [];
     for (const item of items) {
-      const updated = typeof item.updated_at === "string" ? item.updated_at : null;
+      const [id, updatedAt, dropField] = item.picked;
+      const updated = typeof updatedAt === "string" ? updatedAt : null;
       if (updated !== null) {
         if (cursor === null || updated > cursor) {
           cursor = updated;
           atCursor = new Set();
         }
         if (updated === cursor) {
-          if (atCursor.has(item.id)) continue;
-          atCursor.add(item.id);
+          if (atCursor.has(id)) continue;
+          atCursor.add(id);
         }
       }
-      if (listing.drop?.(item)) continue;
-      item.repository = partition;
-      records.push(item);
+      if (dropField !== undefined) continue;
+      kept.push(item);
     }
-    if (records.length > 0) yield { kind: "records", records };
+    if (kept.length > 0) yield { kind: "raw_records", batch: { page: bytes, objects: kept, extraFields: { repository: partition } } };
 
     if (!answer.next || items.length === 0) {
       // Kept only when this request is the one the next run will start with (same `since`, page 1).
@@ -93,7 +97,7 @@ export async function* readKeyset(
       yield { kind: "progress", partition, cursor, done: true, etag };
       return;
     }
-    const last = items[items.length - 1]?.updated_at;
+    const last = items[items.length - 1]?.picked[1];
     if (typeof last === "string" && last !== since) {
       since = last;
       page = 1;

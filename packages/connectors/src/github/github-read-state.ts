@@ -1,4 +1,4 @@
-import type { ReadMessage, SourceRecord, StreamState } from "../core/connector-types.js";
+import type { RawRecordBatch, ReadMessage, SourceRecord, StreamState } from "../core/connector-types.js";
 import { githubReadConcurrency, type GithubReadContext } from "./github-read-client.js";
 
 /** A validator kept for the next run: the exact request it answers and the ETag GitHub gave it. */
@@ -20,6 +20,7 @@ export interface PartitionStart {
  */
 export type PartitionEvent =
   | { kind: "records"; records: SourceRecord[] }
+  | { kind: "raw_records"; batch: RawRecordBatch }
   | { kind: "progress"; partition: string; cursor: string | null; done: boolean; etag?: KeptEtag | null };
 
 /** Mid-partition checkpoints are sent every this many pages: enough to resume a long backfill, few enough to stay cheap. */
@@ -101,6 +102,10 @@ export async function* readPartitioned(
   for await (const event of mergeGenerators(sources, githubReadConcurrency)) {
     if (event.kind === "records") {
       if (event.records.length > 0) yield { type: "records", records: event.records };
+      continue;
+    }
+    if (event.kind === "raw_records") {
+      if (event.batch.objects.length > 0) yield { type: "raw_records", batch: event.batch };
       continue;
     }
     if (state.apply(event)) yield { type: "state", state: state.snapshot() };

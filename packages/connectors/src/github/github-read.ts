@@ -15,7 +15,7 @@ const partitionReaders: Record<string, PartitionReader> = {
       path: "/issues",
       query: { state: "all", sort: "updated", direction: "asc" },
       // The issues listing returns pull requests too, recognisable by their `pull_request` key.
-      drop: (item) => "pull_request" in item,
+      dropWhenPresent: "pull_request",
     }),
   issue_comments: (context, client, partition, start) =>
     readKeyset(context, client, partition, start, {
