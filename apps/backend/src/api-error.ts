@@ -1,0 +1,61 @@
+/**
+ * The one error shape of the API, `{error: {code, message, field?}}`. Services throw these; the error
+ * handler turns them into responses. Messages are written for the user and never carry a secret.
+ */
+export type ApiErrorCode =
+  | "bad_request"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "conflict"
+  | "rate_limited"
+  | "invalid_credentials"
+  | "missing_scopes"
+  | "provider_unavailable"
+  | "provider_error"
+  | "connect_unavailable"
+  | "not_ready"
+  | "internal_error";
+
+const statusByCode: Record<ApiErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  invalid_credentials: 422,
+  missing_scopes: 422,
+  provider_unavailable: 502,
+  provider_error: 502,
+  connect_unavailable: 503,
+  not_ready: 503,
+  internal_error: 500,
+};
+
+export interface ApiErrorBody {
+  error: { code: ApiErrorCode; message: string; field?: string } & Record<string, unknown>;
+}
+
+export class ApiError extends Error {
+  override name = "ApiError";
+  readonly status: number;
+
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly details: { field?: string } & Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.status = statusByCode[code];
+  }
+
+  body(): ApiErrorBody {
+    return { error: { code: this.code, message: this.message, ...this.details } };
+  }
+}
+
+/** Resources of another workspace, or that do not exist, look the same: 404, never 403. */
+export function notFound(what: string): ApiError {
+  return new ApiError("not_found", `${what} not found`);
+}
