@@ -1,6 +1,7 @@
 /**
- * `npm start`: the whole platform on one machine with embedded defaults. For now that is connect plus
- * the four provider simulators, so a new user can validate a demo token without a third-party account.
+ * `npm start`: the whole platform on one machine with embedded defaults: the backend (PGlite databases
+ * and secrets under .tributary/), connect (the local-folder object store), and the four provider
+ * simulators, so a new user can mirror a demo source without a third-party account.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -8,11 +9,15 @@ import { createInterface } from "node:readline";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startDemoSimulators } from "@tributary/simulators";
+import { embeddedSecrets } from "../apps/backend/src/embedded-secrets.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
-const connectPort = process.env.PORT ?? "8000";
+const connectPort = process.env.CONNECT_PORT ?? "8000";
+const backendPort = process.env.BACKEND_PORT ?? "3000";
 const connectHost = process.env.HOST ?? "127.0.0.1";
-const serviceToken = process.env.CONNECT_SERVICE_TOKEN || randomBytes(24).toString("hex");
+const dataDirectory = resolve(repoRoot, process.env.TRIBUTARY_DATA_DIR ?? ".tributary");
+// The backend and connect must share the token; the embedded one is kept in the data folder.
+const serviceToken = process.env.CONNECT_SERVICE_TOKEN || embeddedSecrets(dataDirectory).connectServiceToken || randomBytes(24).toString("hex");
 const simulatorsBasePort = Number(process.env.SIMULATORS_BASE_PORT ?? "9101");
 const localStorage = resolve(repoRoot, process.env.CONNECT_LOCAL_STORAGE_DIR ?? ".tributary/object-store");
 
@@ -30,14 +35,30 @@ const connect = spawn(process.execPath, ["--import", "tsx", "apps/connect/src/ma
   stdio: ["ignore", "pipe", "inherit"],
 });
 
-let announced = false;
-createInterface({ input: connect.stdout }).on("line", (line) => {
-  console.log(`[connect] ${line}`);
-  if (!announced && line.includes("Server listening")) {
-    announced = true;
-    announce();
-  }
+const backend = spawn(process.execPath, ["--import", "tsx", "apps/backend/src/main.ts"], {
+  cwd: repoRoot,
+  env: {
+    ...process.env,
+    HOST: connectHost,
+    PORT: backendPort,
+    TRIBUTARY_DATA_DIR: dataDirectory,
+    CONNECT_SERVICE_URL: `http://${connectHost}:${connectPort}`,
+    CONNECT_SERVICE_TOKEN: serviceToken,
+    CONNECT_LOCAL_STORAGE_DIR: localStorage,
+  },
+  stdio: ["ignore", "pipe", "inherit"],
 });
+
+const listening = new Set<string>();
+for (const [name, child] of [["connect", connect], ["backend", backend]] as const) {
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    console.log(`[${name}] ${line}`);
+    if (!listening.has(name) && line.includes("Server listening")) {
+      listening.add(name);
+      if (listening.size === 2) announce();
+    }
+  });
+}
 
 function announce(): void {
   const base = `http://${connectHost}:${connectPort}`;
@@ -46,10 +67,15 @@ function announce(): void {
   const lines = [
     "",
     "Tributary is running.",
-    `  connect      ${base}   (service token: ${process.env.CONNECT_SERVICE_TOKEN ? "from CONNECT_SERVICE_TOKEN" : "generated for this run"})`,
+    `  backend      http://${connectHost}:${backendPort}   (API reference: http://${connectHost}:${backendPort}/api/docs)`,
+    `  connect      ${base}   (service token: ${process.env.CONNECT_SERVICE_TOKEN ? "from CONNECT_SERVICE_TOKEN" : `kept in ${dataDirectory}/embedded-secrets.json`})`,
     ...simulators.map(({ connector, simulator }) => `  ${connector.padEnd(12)} ${simulator.url}   (simulator)`),
     "",
-    "Try it:",
+    "Sign up and create a workspace (the cookie jar keeps the session):",
+    `  curl -c /tmp/tributary.cookies -H 'content-type: application/json' -H 'origin: http://${connectHost}:${backendPort}' \\\n    -d '{"email":"me@example.com","password":"a long password","name":"Me"}' http://${connectHost}:${backendPort}/api/auth/sign-up/email`,
+    `  curl -b /tmp/tributary.cookies -H 'content-type: application/json' -d '{"name":"Demo"}' http://${connectHost}:${backendPort}/api/workspaces`,
+    "",
+    "connect directly:",
     `  curl ${base}/health`,
     `  curl -X POST ${base}/internal/mirror-connections/ping            # 401 without the token`,
     `  curl -H "x-connect-service-token: ${shownToken}" ${base}/internal/connectors`,
@@ -83,15 +109,18 @@ async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   if (connect.exitCode === null) connect.kill("SIGTERM");
+  if (backend.exitCode === null) backend.kill("SIGTERM");
   await Promise.all(simulators.map(({ simulator }) => simulator.close()));
   process.exit(code);
 }
 
-connect.on("exit", (code) => {
-  if (!stopping) {
-    console.error(`connect exited with code ${code}`);
-    void stop(code ?? 1);
-  }
-});
+for (const [name, child] of [["connect", connect], ["backend", backend]] as const) {
+  child.on("exit", (code) => {
+    if (!stopping) {
+      console.error(`${name} exited with code ${code}`);
+      void stop(code ?? 1);
+    }
+  });
+}
 process.on("SIGINT", () => void stop(0));
 process.on("SIGTERM", () => void stop(0));
