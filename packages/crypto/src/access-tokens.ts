@@ -7,6 +7,7 @@ const PREFIX = /^[A-Za-z0-9_]+$/;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 const REDACTED = "••••";
 const REDACT_MIN_LENGTH = 12;
+const REDACT_PREFIX_MIN_LENGTH = 24;
 const REDACT_SHOWN = 4;
 
 export interface GeneratedAccessToken {
@@ -52,12 +53,15 @@ export function accessTokenMatches(token: string, storedHash: string): boolean {
 }
 
 /**
- * A hint of a credential that does not reveal it: the first and last four characters when it has at
- * least 12 (`ghp_…1234`), otherwise only `••••`. Counts code points so an emoji is never split.
+ * A hint of a credential that does not reveal it: the first and last four characters of a long one
+ * (24 or more: provider tokens, whose first four only name the kind, `ghp_…1234`), the last four of a
+ * medium one (`…1234`: showing eight of twelve characters would reveal most of it), only `••••` below
+ * 12. Counts code points so an emoji is never split.
  */
 export function redactSecret(value: string): string {
   if (typeof value !== "string") return REDACTED;
   const chars = Array.from(value);
   if (chars.length < REDACT_MIN_LENGTH) return REDACTED;
+  if (chars.length < REDACT_PREFIX_MIN_LENGTH) return `…${chars.slice(-REDACT_SHOWN).join("")}`;
   return `${chars.slice(0, REDACT_SHOWN).join("")}…${chars.slice(-REDACT_SHOWN).join("")}`;
 }

@@ -82,6 +82,13 @@ describe("accessTokenMatches", () => {
   });
 
   it.each([
+    ["exactly 12 characters", "abcdefghijkl", "…ijkl"],
+    ["23 characters", "abcdefghijklmnopqrstuvw", "…tuvw"],
+  ])("shows only the last four characters of a secret of %s", (_label, value, hint) => {
+    expect(redactSecret(value)).toBe(hint);
+  });
+
+  it.each([
     ["empty", ""],
     ["too short", "abc"],
     ["63 hex characters", "a".repeat(63)],
@@ -112,9 +119,15 @@ describe("accessTokenMatches", () => {
 describe("redactSecret", () => {
   it.each([
     ["a GitHub token", "ghp_abcdefghijklmnop1234", "ghp_…1234"],
-    ["exactly 12 characters", "abcdefghijkl", "abcd…ijkl"],
     ["an access token", "trb_pat_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG", "trb_…DEFG"],
   ])("shows the first and last four characters of %s", (_label, value, hint) => {
+    expect(redactSecret(value)).toBe(hint);
+  });
+
+  it.each([
+    ["exactly 12 characters", "abcdefghijkl", "…ijkl"],
+    ["23 characters", "abcdefghijklmnopqrstuvw", "…tuvw"],
+  ])("shows only the last four characters of a secret of %s", (_label, value, hint) => {
     expect(redactSecret(value)).toBe(hint);
   });
 
@@ -135,7 +148,8 @@ describe("redactSecret", () => {
   });
 
   it("counts characters, not UTF-16 units, so it never splits an emoji", () => {
-    expect(redactSecret("🔑🔑🔑🔑-middle-🚀🚀🚀🚀")).toBe("🔑🔑🔑🔑…🚀🚀🚀🚀");
+    expect(redactSecret("🔑🔑🔑🔑-a-long-middle-part-🚀🚀🚀🚀")).toBe("🔑🔑🔑🔑…🚀🚀🚀🚀");
+    expect(redactSecret("🔑🔑🔑🔑-middle-🚀🚀🚀🚀")).toBe("…🚀🚀🚀🚀");
     expect(redactSecret("🔑".repeat(11))).toBe("••••");
   });
 });
