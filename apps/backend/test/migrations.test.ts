@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import { getMigrations } from "better-auth/db/migration";
 import { createAuth } from "../src/auth/auth-instance.js";
 import { migrateToLatest, pendingMigrations } from "../src/db/migrator.js";

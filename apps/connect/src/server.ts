@@ -12,6 +12,7 @@ import { connectorsRoutes } from "./routes/connectors-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
 import { mirrorConnectionsRoutes } from "./routes/mirror-connections-routes.js";
 import { ingestionRunsRoutes } from "./routes/ingestion-runs-routes.js";
+import { schemaMappingsRoutes } from "./routes/schema-mappings.js";
 import type { IngestionSettings } from "./ingestion/ingestion-run.js";
 import { ParquetConverter } from "./ingestion/parquet-converter.js";
 import { RunRegistry } from "./ingestion/run-registry.js";
@@ -96,6 +97,11 @@ export async function buildServer(config: ConnectServerConfig, options: BuildSer
     registry,
     storage: { s3Endpoint: config.s3Endpoint, localStorageDirectory: config.localStorageDirectory },
     ingestionSettings,
+  });
+  await app.register(schemaMappingsRoutes, {
+    storage: { s3Endpoint: config.s3Endpoint, localStorageDirectory: config.localStorageDirectory },
+    duckdb: { memoryLimit: config.duckdbMemoryLimit, threads: config.duckdbThreads, tempDirectory: join(config.spoolDirectory, "duckdb-temp") },
+    workDirectory: config.spoolDirectory,
   });
   // Runs can last hours; on shutdown they are cancelled (nothing uncommitted becomes visible) and the
   // backend's queue retries them, resuming from the last committed state.

@@ -199,6 +199,7 @@ describe("GET /openapi.json", () => {
         "/internal/ingestion-runs/{run_id}/cancel",
         "/internal/mirror-connections/ping",
         "/internal/mirror-connections/validate",
+        "/internal/schema-mappings/sync",
       ].sort(),
     );
     expect(JSON.stringify(document.paths["/internal/mirror-connections/validate"])).toContain("credentials");
