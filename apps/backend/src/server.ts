@@ -17,6 +17,7 @@ import { openApi } from "./plugins/openapi.js";
 import { workspacesRoutes } from "./workspaces/workspaces-routes.js";
 import { dataSourcesRoutes } from "./data-sources/data-sources-routes.js";
 import { runsRoutes } from "./runs/runs-routes.js";
+import { catalogueRoutes } from "./catalogue/catalogue-routes.js";
 import { parseEncryptionKey, SecretBox } from "@tributary/crypto";
 
 export const serviceVersion = "0.1.0";
@@ -64,5 +65,6 @@ export async function buildServer(config: BackendConfig, databases: Databases, o
   await app.register(accessTokensRoutes, { context });
   await app.register(dataSourcesRoutes, { context });
   await app.register(runsRoutes, { context });
+  await app.register(catalogueRoutes, { context });
   return app;
 }

@@ -1,4 +1,5 @@
 import type { ColumnType, Insertable, Selectable } from "kysely";
+import type { CatalogueTables } from "../catalogue/catalogue-tables.js";
 
 /** Timestamps come back as Date and may be written as Date or ISO text. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -108,7 +109,7 @@ export interface StreamSnapshotsTable {
  * The core database as Kysely sees it. Each domain's migration adds its tables here, next to the others,
  * so a query anywhere is checked against the whole schema.
  */
-export interface CoreSchema {
+export interface CoreSchema extends CatalogueTables {
   workspaces: WorkspacesTable;
   workspace_members: WorkspaceMembersTable;
   workspace_invitations: WorkspaceInvitationsTable;
