@@ -73,7 +73,7 @@ function announce(): void {
     "",
     "Sign up and create a workspace (the cookie jar keeps the session):",
     `  curl -c /tmp/tributary.cookies -H 'content-type: application/json' -H 'origin: http://${connectHost}:${backendPort}' \\\n    -d '{"email":"me@example.com","password":"a long password","name":"Me"}' http://${connectHost}:${backendPort}/api/auth/sign-up/email`,
-    `  curl -b /tmp/tributary.cookies -H 'content-type: application/json' -d '{"name":"Demo"}' http://${connectHost}:${backendPort}/api/workspaces`,
+    `  curl -b /tmp/tributary.cookies -H 'content-type: application/json' -H 'origin: http://${connectHost}:${backendPort}' -d '{"name":"Demo"}' http://${connectHost}:${backendPort}/api/workspaces`,
     "",
     "connect directly:",
     `  curl ${base}/health`,

@@ -55,7 +55,7 @@ export async function buildServer(config: BackendConfig, databases: Databases, o
     activeKey: parseEncryptionKey(config.encryptionKey),
     previousKeys: config.previousEncryptionKeys.map((key) => parseEncryptionKey(key)),
   });
-  const context: AppContext = { config, databases, auth, requireUser: createUserResolver(auth, databases), connect, secretBox };
+  const context: AppContext = { config, databases, auth, requireUser: createUserResolver(auth, databases, [config.frontendUrl, config.betterAuthUrl]), connect, secretBox };
 
   await app.register(errorHandler);
   await app.register(openApi, { version: serviceVersion });

@@ -25,6 +25,19 @@ describe("auth", () => {
     expect(anonymous.body.error.code).toBe("unauthorized");
   });
 
+  it("refuses a change made with a session cookie from another origin (or none); tokens are not affected", async () => {
+    const foreign = await call(backend, "/api/workspaces", { body: { name: "csrf" }, headers: { cookie: alice.cookie, origin: "https://evil.example" } });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.error.message).toContain("Cross-site request refused");
+    const response = await fetch(`${backend.url}/api/workspaces`, { method: "POST", headers: { cookie: alice.cookie, "content-type": "application/json" }, body: JSON.stringify({ name: "no origin" }) });
+    expect(response.status).toBe(403);
+    // Reading with the cookie needs no origin.
+    expect((await fetch(`${backend.url}/api/workspaces`, { headers: { cookie: alice.cookie } })).status).toBe(200);
+    const token = (await alice.call("/api/access-tokens", { body: { name: "script" } })).body.token as string;
+    const viaToken = await fetch(`${backend.url}/api/workspaces`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ name: "from a script" }) });
+    expect(viaToken.status).toBe(201);
+  });
+
   it("refuses a wrong password in the API's error shape", async () => {
     const response = await call(backend, "/api/auth/sign-in/email", { body: { email: alice.email, password: "wrong password!!" }, headers: { "x-forwarded-for": "10.0.0.1" } });
     expect(response.status).toBe(401);

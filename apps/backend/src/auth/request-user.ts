@@ -13,6 +13,8 @@ export interface RequestUser {
   via: "session" | "access_token";
 }
 
+const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
+
 /** `last_used_at` is written at most this often per token: a busy script must not write on every call. */
 const lastUsedResolutionMs = 60_000;
 
@@ -21,7 +23,8 @@ const lastUsedResolutionMs = 60_000;
  * up by its SHA-256), else better-auth's session cookie. Anything else is a 401 with one message, so a
  * caller cannot tell a revoked token from a wrong one.
  */
-export function createUserResolver(auth: Auth, databases: Databases) {
+export function createUserResolver(auth: Auth, databases: Databases, trustedOrigins: string[]) {
+  const allowedOrigins = new Set(trustedOrigins.map((url) => new URL(url).origin));
   const cache = new WeakMap<FastifyRequest, Promise<RequestUser>>();
 
   async function resolve(request: FastifyRequest): Promise<RequestUser> {
@@ -44,6 +47,14 @@ export function createUserResolver(auth: Auth, databases: Databases) {
     }
     const session = await auth.api.getSession({ headers: fetchHeaders(request) });
     if (!session) throw unauthorized();
+    // A cookie rides along with any request the browser makes, including one a hostile page triggers:
+    // a change made with a session must come from our own origins. Scripts use access tokens instead.
+    if (!safeMethods.has(request.method)) {
+      const origin = request.headers.origin;
+      if (typeof origin !== "string" || !allowedOrigins.has(origin)) {
+        throw new ApiError("forbidden", "Cross-site request refused: a change made with a session cookie must come from the Tributary web app (scripts use an access token)");
+      }
+    }
     return { id: session.user.id, email: session.user.email, name: session.user.name, via: "session" };
   }
 
