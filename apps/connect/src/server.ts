@@ -16,6 +16,7 @@ import { schemaMappingsRoutes } from "./routes/schema-mappings.js";
 import type { IngestionSettings } from "./ingestion/ingestion-run.js";
 import { ParquetConverter } from "./ingestion/parquet-converter.js";
 import { RunRegistry } from "./ingestion/run-registry.js";
+import { SerialQueue } from "./duckdb/duckdb-session.js";
 
 export const serviceVersion = "0.1.0";
 
@@ -77,12 +78,11 @@ export async function buildServer(config: ConnectServerConfig, options: BuildSer
 
   const registry = new RunRegistry();
   let converter: Promise<ParquetConverter> | undefined;
+  const duckdb = { memoryLimit: config.duckdbMemoryLimit, threads: config.duckdbThreads, tempDirectory: join(config.spoolDirectory, "duckdb-temp") };
+  // Conversions and catalogue builds share one queue: one DuckDB instance at a time holds the memory limit.
+  const duckdbQueue = new SerialQueue();
   const ingestionSettings = async (): Promise<IngestionSettings> => {
-    converter ??= ParquetConverter.create({
-      memoryLimit: config.duckdbMemoryLimit,
-      threads: config.duckdbThreads,
-      tempDirectory: join(config.spoolDirectory, "duckdb-temp"),
-    });
+    converter ??= ParquetConverter.create({ ...duckdb, queue: duckdbQueue });
     return {
       converter: await converter,
       spoolDirectory: config.spoolDirectory,
@@ -100,8 +100,9 @@ export async function buildServer(config: ConnectServerConfig, options: BuildSer
   });
   await app.register(schemaMappingsRoutes, {
     storage: { s3Endpoint: config.s3Endpoint, localStorageDirectory: config.localStorageDirectory },
-    duckdb: { memoryLimit: config.duckdbMemoryLimit, threads: config.duckdbThreads, tempDirectory: join(config.spoolDirectory, "duckdb-temp") },
+    duckdb,
     workDirectory: config.spoolDirectory,
+    queue: duckdbQueue,
   });
   // Runs can last hours; on shutdown they are cancelled (nothing uncommitted becomes visible) and the
   // backend's queue retries them, resuming from the last committed state.

@@ -1,60 +1,36 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { SerialQueue, withDuckDb, type DuckDbSettings } from "../duckdb/duckdb-session.js";
 import { latestRowsSql, quoteIdentifier, quoteLiteral, metadataColumns, type ManifestColumn } from "@tributary/mirror";
 
-export interface ParquetConverterOptions {
-  /** DuckDB's memory limit: connect's whole budget is 384 MiB of RSS, Node's heap included. */
-  memoryLimit: string;
-  threads: number;
-  /** Where DuckDB may spill when a conversion exceeds its memory limit. */
-  tempDirectory: string;
+export interface ParquetConverterOptions extends DuckDbSettings {
+  /**
+   * The process's DuckDB queue (shared with catalogue builds): each task holds DuckDB's memory limit
+   * (connect's whole budget is 384 MiB of RSS, Node's heap included), so tasks run one at a time.
+   */
+  queue?: SerialQueue;
 }
 
 /**
  * Turns NDJSON spool files into typed, zstd-compressed Parquet with DuckDB, one conversion at a time.
  * Types are given explicitly (no sampling: sampling many files is what runs out of memory), and row
- * groups are bounded in bytes so a wide record never makes a row group huge.
- *
- * Each conversion gets its own DuckDB instance, closed when it ends: measured, an instance kept for the
- * process grows the RSS by some 20 MiB per conversion beyond its memory limit (allocations the process
- * keeps after DuckDB frees them), while closing it returns the memory; creating one takes milliseconds.
+ * groups are bounded in bytes so a wide record never makes a row group huge. Each conversion gets a
+ * fresh DuckDB instance (`withDuckDb`): measured, an instance kept for the process grows the RSS by some
+ * 20 MiB per conversion beyond its memory limit, while closing it returns the memory.
  */
 export class ParquetConverter {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue: SerialQueue;
 
-  private constructor(private readonly options: ParquetConverterOptions) {}
+  private constructor(private readonly options: ParquetConverterOptions) {
+    this.queue = options.queue ?? new SerialQueue();
+  }
 
   static async create(options: ParquetConverterOptions): Promise<ParquetConverter> {
     return new ParquetConverter(options);
   }
 
-  /** Runs `work` on a fresh DuckDB connection after every earlier task has finished. */
+  /** Runs `work` on a fresh DuckDB connection after every earlier task of the queue has finished. */
   private enqueue<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-    const run = this.queue.then(async () => {
-      // Loaded on first use: an idle connect (and its start-up) does not pay for DuckDB's native library.
-      const { DuckDBInstance } = await import("@duckdb/node-api");
-      const instance = await DuckDBInstance.create(":memory:", {
-        memory_limit: this.options.memoryLimit,
-        threads: String(this.options.threads),
-        temp_directory: this.options.tempDirectory,
-        preserve_insertion_order: "false",
-        // Extensions cannot be downloaded in air-gapped installs; json and parquet are built in.
-        autoinstall_known_extensions: "false",
-        autoload_known_extensions: "false",
-      });
-      try {
-        const connection = await instance.connect();
-        try {
-          await connection.run("SET TimeZone = 'UTC'");
-          return await work(connection);
-        } finally {
-          connection.closeSync();
-        }
-      } finally {
-        instance.closeSync();
-      }
-    });
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(() => withDuckDb(this.options, work));
   }
 
   /** Converts one spool file; resolves with the number of rows written. Conversions run one after another. */
@@ -114,8 +90,8 @@ export class ParquetConverter {
     });
   }
 
-  /** Waits for the conversion in progress, if any; nothing is held between conversions. */
+  /** Waits for the task in progress, if any; nothing is held between tasks. */
   async close(): Promise<void> {
-    await this.queue;
+    await this.queue.run(async () => undefined);
   }
 }

@@ -4,7 +4,7 @@ import { ConnectorError, findConnector, selectStreams } from "@tributary/connect
 import { isObjectStoreError } from "@tributary/object-store";
 import { storeForTarget, type StorageSettings } from "../ingestion/object-store-factory.js";
 import { buildCatalogue } from "../schema-mappings/catalogue-builder.js";
-import { SerialQueue, type DuckDbSettings } from "../schema-mappings/duckdb-session.js";
+import { SerialQueue, type DuckDbSettings } from "../duckdb/duckdb-session.js";
 
 export interface SchemaMappingsOptions {
   storage: StorageSettings;
@@ -12,11 +12,12 @@ export interface SchemaMappingsOptions {
   duckdb: DuckDbSettings;
   /** Local scratch space for the downloaded Parquet files. */
   workDirectory: string;
+  /** The process's DuckDB queue, shared with Parquet conversion: one instance holds the memory limit at a time. */
+  queue: SerialQueue;
 }
 
 export const schemaMappingsRoutes: FastifyPluginAsyncZod<SchemaMappingsOptions> = async (app, options) => {
-  // One build at a time per process: each holds DuckDB's memory limit while it runs.
-  const queue = new SerialQueue();
+  const queue = options.queue;
 
   app.post(
     "/internal/schema-mappings/sync",

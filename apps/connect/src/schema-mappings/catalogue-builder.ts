@@ -7,7 +7,7 @@ import { quoteIdentifier, quoteLiteral, streamFolder, type StreamManifest } from
 import type { ObjectStore } from "@tributary/object-store";
 import { readManifest } from "../ingestion/manifest-store.js";
 import { readCatalogue, writeCatalogue, type ConnectionLocation } from "./catalogue-store.js";
-import { withDuckDb, type DuckDbSettings } from "./duckdb-session.js";
+import { withDuckDb, type DuckDbSettings } from "../duckdb/duckdb-session.js";
 import { buildEntityViews } from "./entity-views.js";
 import type { EntityMapping } from "./mapping-types.js";
 import { mappingsFor } from "./mappings/index.js";
