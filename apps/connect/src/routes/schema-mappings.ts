@@ -4,7 +4,8 @@ import { ConnectorError, findConnector, selectStreams } from "@tributary/connect
 import { isObjectStoreError } from "@tributary/object-store";
 import { storeForTarget, type StorageSettings } from "../ingestion/object-store-factory.js";
 import { buildCatalogue } from "../schema-mappings/catalogue-builder.js";
-import { SerialQueue, type DuckDbSettings } from "../duckdb/duckdb-session.js";
+import type { SerialQueue} from "../duckdb/duckdb-session.js";
+import { type DuckDbSettings } from "../duckdb/duckdb-session.js";
 
 export interface SchemaMappingsOptions {
   storage: StorageSettings;
