@@ -14,6 +14,7 @@ export type ApiErrorCode =
   | "provider_unavailable"
   | "provider_error"
   | "connect_unavailable"
+  | "credentials_unreadable"
   | "not_ready"
   | "internal_error";
 
@@ -29,6 +30,8 @@ const statusByCode: Record<ApiErrorCode, number> = {
   provider_unavailable: 502,
   provider_error: 502,
   connect_unavailable: 503,
+  /** Stored credentials that no configured key opens (a previous key removed too early, or tampering). */
+  credentials_unreadable: 500,
   not_ready: 503,
   internal_error: 500,
 };

@@ -42,7 +42,7 @@ const environmentSchema = z.object({
   CONNECT_SERVICE_TOKEN: z.string().min(1, { error: "must not be empty" }).optional(),
   CONNECT_BUCKET_PREFIX: z
     .string()
-    .regex(/^(?:[A-Za-z0-9._-]+\/)*$/, { error: "must be empty or end with / (for example tributary/)" })
+    .regex(/^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,127}\/)*$/, { error: "must be empty or end with / (for example tributary/)" })
     .default(""),
 
   S3_BUCKET: z.string().min(1).optional(),

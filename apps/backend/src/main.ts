@@ -2,6 +2,7 @@ import { ConfigError, loadConfig, type BackendConfig } from "./config.js";
 import { openDatabases, type Databases } from "./db/databases.js";
 import { migrateToLatest, pendingMigrations } from "./db/migrator.js";
 import { buildServer } from "./server.js";
+import { runRotateEncryptionKey } from "./commands/rotate-encryption-key.js";
 import { join } from "node:path";
 
 /**
@@ -26,7 +27,20 @@ async function main(): Promise<void> {
     await databases.close();
     return;
   }
-  if (command !== "serve") fail(`unknown command "${command}" (expected serve or migrate)`);
+  if (command === "rotate-encryption-key") {
+    // Re-encrypts data-source credentials under DATASOURCES_ENCRYPTION_KEY; see docs/backend-data-sources.md.
+    let failed: number;
+    try {
+      failed = (await runRotateEncryptionKey(config, databases, (line) => console.log(line))).failed.length;
+    } catch (error) {
+      await databases.close();
+      fail(`rotate-encryption-key failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    await databases.close();
+    if (failed > 0) process.exit(1);
+    return;
+  }
+  if (command !== "serve") fail(`unknown command "${command}" (expected serve, migrate or rotate-encryption-key)`);
 
   if (config.enableMigrations) {
     await migrateToLatest(databases);

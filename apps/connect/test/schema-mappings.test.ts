@@ -3,13 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { catalogueSchema, entityNames, type Catalogue, type CatalogueTable } from "@tributary/contracts";
+import { catalogueSchema, entityNames, scanMappingExpression, type Catalogue, type CatalogueTable } from "@tributary/contracts";
 import { findConnector } from "@tributary/connectors";
 import { latestRowsSql, quoteIdentifier, streamFolder, type StreamLocation } from "@tributary/mirror";
 import { startS3TestServer, type ObjectStore, type S3TestServer } from "@tributary/object-store";
 import { demoProviders, type RunningSimulator } from "@tributary/simulators";
 import { buildEntityViews, mappingSelectSql, viewName } from "../src/schema-mappings/entity-views.js";
 import { entityDefinitions } from "../src/schema-mappings/entities.js";
+import { applyMappingOverrides } from "../src/schema-mappings/mapping-overrides.js";
 import { mapping } from "../src/schema-mappings/mapping-types.js";
 import { githubMappings } from "../src/schema-mappings/mappings/github.js";
 import { mappingsFor } from "../src/schema-mappings/mappings/index.js";
@@ -516,5 +517,147 @@ describe("mapping checks (schema drift)", () => {
       expect(looksSecret(name), name).toBe(true);
     }
     for (const name of ["login", "name", "email", "body", "author", "created_at", "state"]) expect(looksSecret(name), name).toBe(false);
+  });
+});
+
+describe("mapping overrides (a workspace's edits of the connector's mappings)", () => {
+  const commitsAsConversations = {
+    entity: "conversations",
+    stream: "commits",
+    columns: {
+      source_id: "sha",
+      channel: "html_url",
+      author: "json_extract_string(author, '$.login')",
+      text: "json_extract_string(\"commit\", '$.message')",
+      created_at: "json_extract_string(\"commit\", '$.committer.date')",
+    },
+  };
+
+  it("disables a stream's contribution, replaces an expression, adds a pair, and the views run over the mirror", async () => {
+    const catalogue = await sync("github", {
+      mapping_overrides: [
+        { entity: "people", stream: "users", enabled: false },
+        { entity: "work_items", stream: "issues", columns: { title: "upper(title)" } },
+        commitsAsConversations,
+      ],
+    });
+    expect(catalogue.mapping_errors).toEqual([]);
+    const byName = new Map(catalogue.entities.map((entity) => [entity.name, entity]));
+    expect(byName.get("people")!.streams).toEqual([]);
+    expect(byName.get("work_items")!.streams).toEqual(["issues", "pull_requests"]);
+    expect(byName.get("work_items")!.select_sql).toContain("upper(title)");
+    expect(byName.get("conversations")!.streams).toEqual(["issue_comments", "pull_request_reviews", "commits"]);
+
+    const [issues, comments, reviews, commits] = await Promise.all(
+      ["issues", "issue_comments", "pull_request_reviews", "commits"].map((stream) => groundTruth("github", stream)),
+    );
+    await withMirrorTables("github", catalogue, async (connection) => {
+      for (const entity of catalogue.entities) await connection.run(entity.sql);
+      expect(Number(await scalar(connection, "SELECT count(*) FROM entity_people"))).toBe(0);
+      expect(Number(await scalar(connection, "SELECT count(*) FROM entity_work_items WHERE source_stream = 'issues'"))).toBe(issues!.length);
+      expect(Number(await scalar(connection, "SELECT count(*) FROM entity_work_items WHERE source_stream = 'issues' AND title <> upper(title)"))).toBe(0);
+      // The other columns of the overridden mapping keep the connector's expressions.
+      expect(Number(await scalar(connection, "SELECT count(*) FROM entity_work_items WHERE source_stream = 'issues' AND url LIKE 'http%'"))).toBe(issues!.length);
+      expect(Number(await scalar(connection, "SELECT count(*) FROM entity_conversations"))).toBe(comments!.length + reviews!.length + commits!.length);
+      expect(Number(await scalar(connection, "SELECT count(*) FROM entity_conversations WHERE source_stream = 'commits' AND (text IS NULL OR created_at IS NULL)"))).toBe(0);
+    });
+  });
+
+  it("reports an override that does not bind (or lacks columns for a new pair) in mapping_errors and leaves it out", async () => {
+    const catalogue = await sync("github", {
+      mapping_overrides: [
+        { entity: "work_items", stream: "issues", columns: { title: "coalesce(titel, 'untitled')" } },
+        { entity: "companies", stream: "repositories", columns: { source_id: "id", name: "full_name" } },
+        // Overrides of streams that are not mirrored are ignored, as the connector's own mappings are.
+        { entity: "people", stream: "nowhere", enabled: false },
+      ],
+    });
+    expect(catalogue.mapping_errors.map(({ entity, stream }) => ({ entity, stream }))).toEqual([
+      { entity: "work_items", stream: "issues" },
+      { entity: "companies", stream: "repositories" },
+    ]);
+    expect(catalogue.mapping_errors[0]!.message).toContain("titel");
+    expect(catalogue.mapping_errors[1]!.message).toContain("domain");
+    const byName = new Map(catalogue.entities.map((entity) => [entity.name, entity]));
+    expect(byName.get("work_items")!.streams).toEqual(["pull_requests"]);
+    expect(byName.get("companies")!.streams).toEqual([]);
+    expect(byName.get("people")!.streams).toEqual(["users"]);
+  });
+
+  it.each([
+    ["a column the entity does not have", [{ entity: "people", stream: "users", columns: { nickname: "login" } }], "mapping_overrides.0.columns.nickname"],
+    ["a provenance column", [{ entity: "people", stream: "users", columns: { source: "'x'" } }], "mapping_overrides.0.columns.source"],
+    ["a subquery", [{ entity: "people", stream: "users", columns: { name: "(SELECT max(login) FROM users)" } }], "mapping_overrides.0.columns.name"],
+    ["a FROM-first subquery", [{ entity: "people", stream: "users", columns: { name: "(FROM read_text('/etc/passwd'))" } }], "mapping_overrides.0.columns.name"],
+    ["a second statement", [{ entity: "people", stream: "users", columns: { name: "login; DROP TABLE users" } }], "mapping_overrides.0.columns.name"],
+    ["a parenthesis closing the cast", [{ entity: "people", stream: "users", columns: { name: "login) AS x, (1" } }], "mapping_overrides.0.columns.name"],
+    ["an empty expression", [{ entity: "people", stream: "users", columns: { name: "  " } }], "mapping_overrides.0.columns.name"],
+    ["an unknown entity", [{ entity: "tickets", stream: "users" }], "mapping_overrides.0.entity"],
+    ["the same pair twice", [{ entity: "people", stream: "users" }, { entity: "people", stream: "users", enabled: false }], "mapping_overrides.1"],
+  ])("answers 400 naming the field for %s", async (_case, overrides, field) => {
+    const response = await post("/internal/schema-mappings/sync", { connector: "github", storage: s3Storage("github"), mapping_overrides: overrides });
+    expect(response.status).toBe(400);
+    const answer = await readBody(response);
+    expect(answer.error).toMatchObject({ code: "bad_request", field });
+    expect(answer.error.message).toContain(field);
+  });
+
+  it("applies overrides onto the connector's mappings in order, new pairs last", () => {
+    const applied = applyMappingOverrides(githubMappings, [
+      { entity: "conversations", stream: "commits", enabled: true, columns: { source_id: "sha" } },
+      { entity: "people", stream: "users", enabled: false, columns: {} },
+      { entity: "work_items", stream: "pull_requests", enabled: true, columns: { state: "state" } },
+      { entity: "companies", stream: "releases", enabled: false, columns: { source_id: "id" } },
+    ]);
+    expect(applied.map((entry) => `${entry.entity}/${entry.stream}`)).toEqual([
+      "work_items/issues",
+      "work_items/pull_requests",
+      "conversations/issue_comments",
+      "conversations/pull_request_reviews",
+      "conversations/commits",
+    ]);
+    const pulls = applied[1]!.columns as Record<string, string>;
+    expect(pulls.state).toBe("state");
+    expect(pulls.url).toBe("html_url");
+    // The connector's declarations are not modified.
+    expect((githubMappings[2]!.columns as Record<string, string>).state).toContain("merged_at");
+  });
+
+  it("scans expressions: what is refused, and which names are read as columns", () => {
+    const problem = (expression: string) => scanMappingExpression(expression).problem;
+    for (const bad of [
+      "a; b",
+      "a -- comment",
+      "a /* comment */",
+      "$$x$$",
+      "E'\\'' || x",
+      "'open",
+      '"open',
+      "a)",
+      "(a",
+      "(select 1)",
+      "x IN (FROM t)",
+      "(WITH t AS (SELECT 1) SELECT * FROM t)",
+      "a UNION b",
+      "",
+    ]) {
+      expect(problem(bad), bad).toBeDefined();
+    }
+    for (const good of [
+      "coalesce(nullif(real_name, ''), json_extract_string(profile, '$.real_name'))",
+      "CASE WHEN merged_at IS NOT NULL THEN 'merged' ELSE state END",
+      "EXTRACT(year FROM created_at)",
+      "to_timestamp(CAST(split_part(ts, '.', 1) AS BIGINT))",
+      "'it''s; -- not a comment'",
+      "created_at::TIMESTAMP WITH TIME ZONE + INTERVAL 1 DAY",
+      "list_transform(labels, lambda l: l.name)",
+    ]) {
+      expect(problem(good), good).toBeUndefined();
+    }
+    expect(scanMappingExpression(`json_extract_string("user", '$.login') || login || "User"`).references).toEqual(["user", "login"]);
+    expect(scanMappingExpression("CASE WHEN merged_at IS NOT NULL THEN 'merged' ELSE state END").references).toEqual(["merged_at", "state"]);
+    expect(scanMappingExpression("CAST(id AS VARCHAR) || struct_pack(a := 1).a").references).toEqual(["id"]);
+    expect(scanMappingExpression("list_transform(labels, lambda l: l.name)").references).toEqual(["labels"]);
+    expect(scanMappingExpression("DATE '2024-01-01' + updated_at").references).toEqual(["updated_at"]);
   });
 });

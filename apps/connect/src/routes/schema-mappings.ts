@@ -58,6 +58,7 @@ export const schemaMappingsRoutes: FastifyPluginAsyncZod<SchemaMappingsOptions> 
             store,
             location,
             streams,
+            mappingOverrides: body.mapping_overrides,
             duckdb: options.duckdb,
             workDirectory: options.workDirectory,
             signal: abort.signal,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { catalogueFormat, type Catalogue, type CatalogueTable } from "@tributary/contracts";
+import { catalogueFormat, type Catalogue, type CatalogueTable, type MappingOverride } from "@tributary/contracts";
 import { ConnectorError, type AnyConnector, type StreamDeclaration } from "@tributary/connectors";
 import { quoteIdentifier, quoteLiteral, streamFolder, type StreamManifest } from "@tributary/mirror";
 import type { ObjectStore } from "@tributary/object-store";
@@ -9,6 +9,7 @@ import { readManifest } from "../ingestion/manifest-store.js";
 import { readCatalogue, writeCatalogue, type ConnectionLocation } from "./catalogue-store.js";
 import { withDuckDb, type DuckDbSettings } from "../duckdb/duckdb-session.js";
 import { buildEntityViews } from "./entity-views.js";
+import { applyMappingOverrides, checkMappingOverrides } from "./mapping-overrides.js";
 import type { EntityMapping } from "./mapping-types.js";
 import { mappingsFor } from "./mappings/index.js";
 import { materializeLatestRows, profileLatestRows } from "./stream-profile.js";
@@ -25,6 +26,8 @@ export interface CatalogueBuildInput {
   signal: AbortSignal;
   /** Default: the connector's own mapping file. */
   mappings?: readonly EntityMapping[];
+  /** The workspace's edits of those mappings (disabled pairs, replaced expressions, added pairs). */
+  mappingOverrides?: readonly MappingOverride[];
 }
 
 interface RebuiltTable {
@@ -43,6 +46,7 @@ interface RebuiltTable {
  */
 export async function buildCatalogue(input: CatalogueBuildInput): Promise<Catalogue> {
   const { connector, store, location, signal } = input;
+  checkMappingOverrides(input.mappingOverrides ?? []);
   const builtAt = new Date().toISOString();
   const rebuild = new Set((input.streams ?? connector.streams).map((stream) => stream.name));
 
@@ -83,7 +87,7 @@ export async function buildCatalogue(input: CatalogueBuildInput): Promise<Catalo
 
     // The mapping checks see each rebuilt stream's latest rows, and each carried-over stream's current
     // columns (from its manifest, no data): LIMIT 0 binds columns and types, which is all it checks.
-    const mappings = input.mappings ?? mappingsFor(connector.id);
+    const mappings = applyMappingOverrides(input.mappings ?? mappingsFor(connector.id), input.mappingOverrides ?? []);
     const views = await withDuckDb(input.duckdb, async (connection) => {
       const available = new Set<string>();
       for (const table of tables) {
