@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
@@ -55,10 +56,20 @@ async function databaseEnv(): Promise<{ env: Record<string, string>; drop: () =>
   };
 }
 
+/** A port free right now: the backend's own URL (BETTER_AUTH_URL, trusted origin) must be known before it starts. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === "object" && address ? address.port : 0;
+}
+
 async function startBackend(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const port = String(await freePort());
   const child = spawn(process.execPath, ["--import", "tsx", "apps/backend/src/main.ts"], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH, PORT: "0", TRIBUTARY_DATA_DIR: mkdtempSync(join(tmpdir(), "tributary-bench-")), ...env },
+    env: { PATH: process.env.PATH, TRIBUTARY_DATA_DIR: mkdtempSync(join(tmpdir(), "tributary-bench-")), ...env, PORT: port, BETTER_AUTH_URL: `http://127.0.0.1:${port}` },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -92,7 +103,7 @@ try {
   const authorization = { authorization: `Bearer ${created.token}` };
   const listPath = `/api/workspaces/${workspace.id}/data-sources`;
   const check = await fetch(`${backend.url}${listPath}`, { headers: authorization });
-  if (check.status !== 200) throw new Error(`the data-source list answered ${check.status}`);
+  if (check.status !== 200) throw new Error(`the data-source list answered ${check.status}: ${await check.text()}`);
 
   await load(backend.url, "/health", {});
   await load(backend.url, listPath, authorization);
