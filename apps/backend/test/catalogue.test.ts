@@ -32,6 +32,24 @@ let github: { id: string; name: string };
 let otherSource: string;
 const githubStreams = findConnector("github")!.streams.map((stream) => stream.name);
 
+/** A connect client that counts the sync calls in flight at once, to show they never overlap. */
+function countingConnect(): { client: ConnectClient; most(): number } {
+  let inFlight = 0;
+  let most = 0;
+  class CountingConnect extends ConnectClient {
+    override async post<T = unknown>(path: string, body: unknown, requestId?: string, timeoutMs?: number) {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      try {
+        return await super.post<T>(path, body, requestId, timeoutMs);
+      } finally {
+        inFlight -= 1;
+      }
+    }
+  }
+  return { client: new CountingConnect({ baseUrl: connect.connectUrl, serviceToken: connect.connectToken }), most: () => most };
+}
+
 beforeAll(async () => {
   connect = await startConnectWithSimulators();
   backend = await startBackend(connect.env);
@@ -382,23 +400,10 @@ describe("re-sync", () => {
   });
 
   it("serializes concurrent syncs of one data source", async () => {
-    let inFlight = 0;
-    let most = 0;
-    class CountingConnect extends ConnectClient {
-      override async post<T = unknown>(path: string, body: unknown, requestId?: string, timeoutMs?: number) {
-        inFlight += 1;
-        most = Math.max(most, inFlight);
-        try {
-          return await super.post<T>(path, body, requestId, timeoutMs);
-        } finally {
-          inFlight -= 1;
-        }
-      }
-    }
-    const counting: CatalogueContext = { ...context(), connect: new CountingConnect({ baseUrl: connect.connectUrl, serviceToken: connect.connectToken }) };
-    const outcomes = await Promise.all([1, 2, 3].map(() => syncCatalogue(counting, workspaceA, github.id)));
+    const counting = countingConnect();
+    const outcomes = await Promise.all([1, 2, 3].map(() => syncCatalogue({ ...context(), connect: counting.client }, workspaceA, github.id)));
     expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true, true]);
-    expect(most).toBe(1);
+    expect(counting.most()).toBe(1);
     // One build after the other (in the order they got the lock), the last one stored.
     const builtAt = outcomes.map((outcome) => (outcome.ok ? outcome.built_at : "")).sort();
     expect(new Set(builtAt).size).toBe(3);
@@ -412,27 +417,14 @@ describe("re-sync", () => {
     const urls = backend.test.urls;
     const replica = urls ? await openDatabases({ kind: "postgres", authUrl: urls.auth, coreUrl: urls.core, poolSize: 3 }) : backend.test.databases;
     try {
-      let inFlight = 0;
-      let most = 0;
-      class CountingConnect extends ConnectClient {
-        override async post<T = unknown>(path: string, body: unknown, requestId?: string, timeoutMs?: number) {
-          inFlight += 1;
-          most = Math.max(most, inFlight);
-          try {
-            return await super.post<T>(path, body, requestId, timeoutMs);
-          } finally {
-            inFlight -= 1;
-          }
-        }
-      }
-      const counting = new CountingConnect({ baseUrl: connect.connectUrl, serviceToken: connect.connectToken });
+      const counting = countingConnect();
       // Two processes' worth of state: each Databases has its own in-process queue; only the database lock is shared.
       const outcomes = await Promise.all([
-        syncCatalogue({ ...context(), connect: counting }, workspaceA, github.id),
-        syncCatalogue({ config: backend.config, databases: replica, connect: counting }, workspaceA, github.id),
+        syncCatalogue({ ...context(), connect: counting.client }, workspaceA, github.id),
+        syncCatalogue({ config: backend.config, databases: replica, connect: counting.client }, workspaceA, github.id),
       ]);
       expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true]);
-      expect(most).toBe(1);
+      expect(counting.most()).toBe(1);
     } finally {
       if (replica !== backend.test.databases) await replica.close();
     }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { accountSchema, connectorListingSchema } from "@tributary/contracts";
+import { accountSchema, connectorListingSchema, validateResponseSchema } from "@tributary/contracts";
 import { workspaceIdParams } from "../workspaces/workspaces-schemas.js";
 
 export const dataSourceParams = workspaceIdParams.extend({ dataSourceId: z.uuid({ error: "must be a data source id (UUID)" }) });
@@ -39,17 +39,8 @@ export type ValidateDataSourceBody = z.infer<typeof validateDataSourceBody>;
 export type CreateDataSourceBody = z.infer<typeof createDataSourceBody>;
 export type UpdateDataSourceBody = z.infer<typeof updateDataSourceBody>;
 
-/** What connect's check found, as the API shows it (nothing of the credentials). */
-export const validationResultSchema = z.object({
-  connector: z.string(),
-  account: accountSchema,
-  token_type: z.string(),
-  granted_scopes: z.array(z.string()).nullable(),
-  /** Optional scopes the selected streams could use and the credentials lack (required ones fail instead). */
-  missing_scopes: z.array(z.string()),
-  warnings: z.array(z.string()),
-  streams: z.array(z.string()),
-});
+/** What connect's check found, as the API shows it (nothing of the credentials): connect's answer without its status. */
+export const validationResultSchema = validateResponseSchema.omit({ status: true });
 
 /** A data source as the API shows it: never the credentials, only a redacted hint of each field. */
 export const dataSourceSchema = z.object({
