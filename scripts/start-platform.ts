@@ -75,6 +75,21 @@ function announce(): void {
     `  curl -c /tmp/tributary.cookies -H 'content-type: application/json' -H 'origin: http://${connectHost}:${backendPort}' \\\n    -d '{"email":"me@example.com","password":"a long password","name":"Me"}' http://${connectHost}:${backendPort}/api/auth/sign-up/email`,
     `  curl -b /tmp/tributary.cookies -H 'content-type: application/json' -H 'origin: http://${connectHost}:${backendPort}' -d '{"name":"Demo"}' http://${connectHost}:${backendPort}/api/workspaces`,
     "",
+    "Add the GitHub simulator as a data source (validated through connect, credentials encrypted), sync it, follow the run",
+    "(WS is the workspace id answered above, DS the data source id, RUN the run id):",
+    (() => {
+      const github = simulators.find((entry) => entry.connector === "github")!;
+      const api = `http://${connectHost}:${backendPort}/api/workspaces/$WS`;
+      const body = JSON.stringify({ connector: "github", name: "GitHub demo", credentials: github.credentials, config: { ...github.config, api_base_url: github.simulator.url } });
+      const session = `-b /tmp/tributary.cookies -H 'content-type: application/json' -H 'origin: http://${connectHost}:${backendPort}'`;
+      return [
+        `  curl ${session} -d '${body}' ${api}/data-sources`,
+        `  curl ${session} -d '{}' ${api}/data-sources/$DS/runs`,
+        `  curl -b /tmp/tributary.cookies ${api}/runs/$RUN          # status, per-stream counts`,
+        `  curl -b /tmp/tributary.cookies ${api}/data-sources/$DS/catalogue   # tables, columns, entity views`,
+      ].join("\n");
+    })(),
+    "",
     "connect directly:",
     `  curl ${base}/health`,
     `  curl -X POST ${base}/internal/mirror-connections/ping            # 401 without the token`,
