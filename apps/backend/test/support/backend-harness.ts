@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { createServer } from "node:net";
 import { loadConfig, type BackendConfig } from "../../src/config.js";
 import { migrateToLatest } from "../../src/db/migrator.js";
 import { buildServer } from "../../src/server.js";
@@ -16,6 +17,16 @@ export interface RunningBackend {
   close(): Promise<void>;
 }
 
+/** A free loopback port (taken by nothing the moment this returns). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 /**
  * The backend in this process, on a free port, over real HTTP, on fresh migrated databases. `env`
  * overrides the environment it is configured from (connect's URL and token, for instance).
@@ -23,14 +34,32 @@ export interface RunningBackend {
 export async function startBackend(env: Record<string, string> = {}): Promise<RunningBackend> {
   const test = await createTestDatabases();
   await migrateToLatest(test.databases);
+  const replica = await startReplica(test, { CONNECT_SERVICE_URL: "http://127.0.0.1:9", ...env });
+  return {
+    ...replica,
+    close: async () => {
+      await replica.close();
+      await test.dispose();
+    },
+  };
+}
+
+/**
+ * A backend on databases that already exist (the same ones as another replica, or those a stopped
+ * replica left): what several pods of one deployment, or a restart, look like. Its own URL is known
+ * before it starts (better-auth's base URL and trusted origin). `close()` stops this replica only.
+ */
+export async function startReplica(test: TestDatabases, env: Record<string, string>): Promise<RunningBackend> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
   const config = loadConfig({
     TRIBUTARY_DATA_DIR: mkdtempSync(join(tmpdir(), "tributary-backend-")),
-    PORT: "0",
+    PORT: String(port),
     LOG_LEVEL: "info",
     BETTER_AUTH_SECRET: "test-secret-test-secret-test-secret-0123",
+    BETTER_AUTH_URL: url,
     DATASOURCES_ENCRYPTION_KEY: "a".repeat(64),
     CONNECT_SERVICE_TOKEN: "test-connect-token",
-    CONNECT_SERVICE_URL: "http://127.0.0.1:9",
     ...env,
   });
   const logLines: string[] = [];
@@ -40,26 +69,9 @@ export async function startBackend(env: Record<string, string> = {}): Promise<Ru
       callback();
     },
   });
-  // The auth base URL must be the address the tests call: listen first, then build with it.
-  const probe = await buildServer(config, test.databases, { logStream });
-  await probe.listen({ host: "127.0.0.1", port: 0 });
-  const address = probe.server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  await probe.close();
-  const url = `http://127.0.0.1:${port}`;
-  const finalConfig: BackendConfig = { ...config, port, betterAuthUrl: url };
-  const app = await buildServer(finalConfig, test.databases, { logStream });
+  const app = await buildServer(config, test.databases, { logStream });
   await app.listen({ host: "127.0.0.1", port });
-  return {
-    url,
-    config: finalConfig,
-    test,
-    logLines,
-    close: async () => {
-      await app.close();
-      await test.dispose();
-    },
-  };
+  return { url, config, test, logLines, close: () => app.close() };
 }
 
 /**

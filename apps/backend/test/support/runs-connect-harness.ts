@@ -1,57 +1,15 @@
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { loadConfig as loadConnectConfig } from "@tributary/connect/src/config.js";
 import { buildServer as buildConnectServer } from "@tributary/connect/src/server.js";
-import { loadConfig } from "../../src/config.js";
-import { buildServer } from "../../src/server.js";
 import { call, type RunningBackend, type TestUser } from "./backend-harness.js";
-import type { TestDatabases } from "./test-databases.js";
 
 /** The environment every runs test gives the backend (on top of connect's URL, token and folder). */
 export const runsBackendEnv = { BACKEND_JOB_POLL_SECONDS: "1", CONNECT_BUCKET_PREFIX: "tributary/" } as const;
 
-/** A free loopback port (taken by nothing the moment this returns). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/**
- * Another backend replica on databases that already exist (the same ones as another replica, or
- * those a stopped replica left): what several pods of one deployment, or a restart, look like.
- * `close()` stops this replica only; the databases stay open.
- */
-export async function startReplica(test: TestDatabases, env: Record<string, string>): Promise<RunningBackend> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const config = loadConfig({
-    TRIBUTARY_DATA_DIR: mkdtempSync(join(tmpdir(), "tributary-backend-")),
-    PORT: String(port),
-    LOG_LEVEL: "info",
-    BETTER_AUTH_SECRET: "test-secret-test-secret-test-secret-0123",
-    BETTER_AUTH_URL: url,
-    DATASOURCES_ENCRYPTION_KEY: "a".repeat(64),
-    CONNECT_SERVICE_TOKEN: "test-connect-token",
-    ...env,
-  });
-  const logLines: string[] = [];
-  const logStream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      logLines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
-      callback();
-    },
-  });
-  const app = await buildServer(config, test.databases, { logStream });
-  await app.listen({ host: "127.0.0.1", port });
-  return { url, config, test, logLines, close: () => app.close() };
-}
+export { freePort, startReplica } from "./backend-harness.js";
 
 /** The same signed-in user (same session cookie) calling another replica. */
 export function userOn(user: TestUser, backend: RunningBackend): TestUser {
