@@ -140,6 +140,10 @@ describe("sync now", () => {
     expect(second.status).toBe(409);
     expect(second.body.error).toMatchObject({ code: "conflict", active_run_id: runId });
     expect(second.body.error.message).toContain(runId);
+    // Nor can the data source be deleted under it.
+    const deletion = await alice.call(`/api/workspaces/${workspaceId}/data-sources/${sourceId}`, { method: "DELETE" });
+    expect(deletion.status).toBe(409);
+    expect(deletion.body.error).toMatchObject({ code: "conflict", active_run_id: runId });
 
     const cancel = await alice.call(`/api/workspaces/${workspaceId}/runs/${runId}/cancel`, { body: {} });
     expect(cancel.status).toBe(202);

@@ -130,6 +130,15 @@ export class DataSourcesService {
 
   async remove(userId: string, workspaceId: string, dataSourceId: string): Promise<void> {
     await requireMembership(this.core, workspaceId, userId, "admin");
+    // A run in flight would keep writing to storage for a source that no longer exists: cancel it first.
+    const active = await this.core
+      .selectFrom("ingestion_runs")
+      .select("id")
+      .where("data_source_id", "=", dataSourceId)
+      .where("workspace_id", "=", workspaceId)
+      .where("status", "in", ["queued", "running"])
+      .executeTakeFirst();
+    if (active) throw new ApiError("conflict", `Run ${active.id} of this data source is still active; cancel it before deleting the data source`, { active_run_id: active.id });
     const deleted = await this.core.deleteFrom("data_sources").where("id", "=", dataSourceId).where("workspace_id", "=", workspaceId).executeTakeFirst();
     if (Number(deleted.numDeletedRows) === 0) throw notFound("Data source");
   }
