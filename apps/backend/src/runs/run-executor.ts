@@ -1,4 +1,4 @@
-import { sql, type Selectable, type Transaction } from "kysely";
+import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 import type { FastifyBaseLogger } from "fastify";
 import { connectErrorBodySchema, type StorageTarget } from "@tributary/contracts";
 import { manifestKey, streamManifestSchema } from "@tributary/mirror";
@@ -461,9 +461,18 @@ class Execution {
 
   /** Progress and proof of life; tells whether someone asked to cancel (on any replica). */
   private async heartbeat(): Promise<void> {
+    const row = await this.writeProgress(this.context.databases.core);
+    if (row.cancel_requested_at) this.cancel();
+  }
+
+  /**
+   * Writes progress, stats and the heartbeat, fenced by this execution's attempt: when another execution
+   * owns the run now, nothing is written and LeaseLost is thrown.
+   */
+  private async writeProgress(db: Kysely<CoreSchema>): Promise<{ cancel_requested_at: Date | null }> {
     this.dirty = false;
     this.lastWrite = Date.now();
-    const row = await this.context.databases.core
+    const row = await db
       .updateTable("ingestion_runs")
       .set({ heartbeat_at: sql`now()`, progress: JSON.stringify(this.progress), stats: JSON.stringify(statsOf(this.progress)) })
       .where("id", "=", this.runId)
@@ -472,24 +481,14 @@ class Execution {
       .returning("cancel_requested_at")
       .executeTakeFirst();
     if (!row) throw new LeaseLost("another execution owns this run now");
-    if (row.cancel_requested_at) this.cancel();
+    return row;
   }
 
   /** The stream's committed snapshot and the run's progress, in one transaction. */
   private async recordSnapshot(stream: string, version: number, files: Array<{ key: string; rows: number; bytes: number }>, state: Record<string, unknown> | undefined, at: string) {
     const source = this.source!;
-    this.dirty = false;
-    this.lastWrite = Date.now();
     await this.context.databases.core.transaction().execute(async (trx) => {
-      const fenced = await trx
-        .updateTable("ingestion_runs")
-        .set({ heartbeat_at: sql`now()`, progress: JSON.stringify(this.progress), stats: JSON.stringify(statsOf(this.progress)) })
-        .where("id", "=", this.runId)
-        .where("attempt", "=", this.attempt)
-        .where("status", "=", "running")
-        .returning("cancel_requested_at")
-        .executeTakeFirst();
-      if (!fenced) throw new LeaseLost("another execution owns this run now");
+      await this.writeProgress(trx);
       const records = files.reduce((sum, file) => sum + file.rows, 0);
       const filesJson = JSON.stringify(files);
       if (state === undefined) {
