@@ -11,6 +11,7 @@
  */
 import { startS3TestServer } from "@tributary/object-store";
 import pLimit from "p-limit";
+import { connectNodeFlags } from "../apps/connect/src/node-flags.js";
 import { cpuSeconds, cpuSecondsByThread, peakRssMiB, repoRoot, spawnAndWait, stopProcess } from "./support/processes.js";
 
 const records = Number(process.env.BENCH_RECORDS ?? "1000000");
@@ -30,8 +31,8 @@ const simulator = await spawnAndWait(
 );
 const simulatorUrl = simulator.match;
 const s3 = await startS3TestServer();
-// connect runs as in production: the bundle, with the heap cap its container limit calls for.
-const connectNodeArgs = (process.env.BENCH_CONNECT_NODE_ARGS ?? "--max-old-space-size=160 --initial-old-space-size=64").split(" ").filter(Boolean);
+// connect runs as in production: the bundle, with its production Node flags (heap cap and GC pacing).
+const connectNodeArgs = (process.env.BENCH_CONNECT_NODE_ARGS ?? connectNodeFlags.join(" ")).split(" ").filter(Boolean);
 const connect = await spawnAndWait([...connectNodeArgs, `${repoRoot}apps/connect/dist/main.js`], /Server listening at (http:\/\/127\.0\.0\.1:\d+)/, {
   CONNECT_SERVICE_TOKEN: serviceToken,
   PORT: "0",

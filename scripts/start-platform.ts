@@ -10,6 +10,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startDemoSimulators } from "@tributary/simulators";
 import { embeddedSecrets } from "../apps/backend/src/embedded-secrets.js";
+import { connectNodeFlags } from "../apps/connect/src/node-flags.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const connectPort = process.env.CONNECT_PORT ?? "8000";
@@ -23,7 +24,7 @@ const localStorage = resolve(repoRoot, process.env.CONNECT_LOCAL_STORAGE_DIR ?? 
 
 const simulators = await startDemoSimulators(simulatorsBasePort);
 
-const connect = spawn(process.execPath, ["--import", "tsx", "apps/connect/src/main.ts"], {
+const connect = spawn(process.execPath, [...connectNodeFlags, "--import", "tsx", "apps/connect/src/main.ts"], {
   cwd: repoRoot,
   env: {
     ...process.env,

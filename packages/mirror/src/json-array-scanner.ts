@@ -35,7 +35,7 @@ const lineFeed = 0x0a;
 const carriageReturn = 0x0d;
 const minus = 0x2d;
 
-/** Strings up to this many bytes are walked in JavaScript (escapes noted); longer ones end by memchr. */
+/** Strings up to this many bytes that hold an escape are decoded to be typed (a `\u` timestamp). */
 const shortString = 40;
 /** The longest timestamp the mirror types as TIMESTAMPTZ: `2026-11-25T13:49:27.123456+00:00`. */
 const longestTimestamp = 32;
@@ -70,6 +70,12 @@ class PageScanner {
   private multiline = false;
   private sawEscape = false;
   private valueStart = 0;
+  /**
+   * The first backslash at or after the last string's opening (the page's length when there is none):
+   * found with one memchr per backslash rather than by walking strings byte by byte, since most
+   * strings have none and most of a page's bytes are inside strings.
+   */
+  private nextBackslash = -1;
   /** The closing bracket each open nesting level expects. */
   private closers: Uint8Array<ArrayBuffer> = new Uint8Array(32);
   // The previous object's keys (names and byte spans in this page): the next object usually repeats
@@ -132,17 +138,27 @@ class PageScanner {
       for (;;) {
         if (bytes[this.pos] !== quote) this.fail("a field name");
         const keyStart = this.pos + 1;
-        const keyEnd = this.endOfString(this.pos);
-        this.pos = keyEnd + 1;
-        let name: string;
-        if (count < previousNames.length && this.sameBytes(this.previousStarts[count]!, this.previousEnds[count]!, keyStart, keyEnd)) {
-          name = previousNames[count]!;
-        } else {
+        let keyEnd = -1;
+        let name: string | undefined;
+        if (count < previousNames.length) {
+          // The previous object's key at this place, byte for byte, then a quote: the same bytes end a
+          // string at the same place, so no search is needed for the usual case.
+          const previousStart = this.previousStarts[count]!;
+          const previousEnd = this.previousEnds[count]!;
+          const end = keyStart + previousEnd - previousStart;
+          if (bytes[end] === quote && this.sameBytes(previousStart, previousEnd, keyStart, end)) {
+            keyEnd = end;
+            name = previousNames[count]!;
+          }
+        }
+        if (name === undefined) {
+          keyEnd = this.endOfString(this.pos);
           sameShape = false;
           name = this.sawEscape
             ? (JSON.parse(bytes.toString("utf8", keyStart - 1, keyEnd + 1)) as string)
             : bytes.toString("utf8", keyStart, keyEnd);
         }
+        this.pos = keyEnd + 1;
         this.names[count] = name;
         this.starts[count] = keyStart;
         this.ends[count] = keyEnd;
@@ -273,30 +289,27 @@ class PageScanner {
     }
   }
 
-  /** The offset of the quote closing the string that opens at `open`; notes escapes in short strings. */
+  /** The offset of the quote closing the string that opens at `open`; `sawEscape` says whether it holds a backslash. */
   private endOfString(open: number): number {
     const bytes = this.bytes;
-    let pos = open + 1;
-    this.sawEscape = false;
-    const walkTo = Math.min(pos + shortString, bytes.length);
-    while (pos < walkTo) {
-      const byte = bytes[pos]!;
-      if (byte === quote) return pos;
-      if (byte === backslash) {
-        this.sawEscape = true;
-        pos += 2;
-        continue;
-      }
-      pos += 1;
+    let close = bytes.indexOf(quote, open + 1);
+    if (close < 0) this.fail("the end of a string", open);
+    if (this.nextBackslash <= open) {
+      const found = bytes.indexOf(backslash, open + 1);
+      this.nextBackslash = found < 0 ? bytes.length : found;
     }
+    if (this.nextBackslash > close) {
+      this.sawEscape = false;
+      return close;
+    }
+    this.sawEscape = true;
     for (;;) {
-      const close = bytes.indexOf(quote, pos);
-      if (close < 0) this.fail("the end of a string", open);
       // A quote preceded by an odd run of backslashes is escaped.
       let run = 0;
       while (bytes[close - 1 - run] === backslash) run += 1;
       if (run % 2 === 0) return close;
-      pos = close + 1;
+      close = bytes.indexOf(quote, close + 1);
+      if (close < 0) this.fail("the end of a string", open);
     }
   }
 

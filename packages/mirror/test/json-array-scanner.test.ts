@@ -97,6 +97,31 @@ describe("scanJsonArray", () => {
     expect(objects[3]!.names).toEqual([]);
   });
 
+  it("ends strings at the right quote whatever the backslashes before it, in keys and values", () => {
+    const longKey = `${"k".repeat(50)}\\"after`; // an escape beyond the first 40 bytes of a key
+    const records = [
+      { a: 'one \\" two', b: "\\", c: '\\\\"', [longKey]: 1, d: "2024-01-02T03:04:05Z" },
+      // Same keys, same lengths, so the previous object's keys are compared byte for byte.
+      { a: "x\\\\y", b: '"', c: "\\\\\\", [longKey]: "\\u0041", d: "x" },
+      // A key with the same length as the previous one but other bytes, and backslash runs of every parity.
+      { e: "\\\\\\\\\"", a: "\\".repeat(45), [`${"k".repeat(50)}\\"aftex`]: true },
+      { "\\": "\"", '"': "\\\"\\" },
+    ];
+    for (const text of [JSON.stringify(records), JSON.stringify(records, null, 1)]) {
+      const bytes = Buffer.from(text, "utf8");
+      const objects = scanJsonArray(bytes, ["a", "d"]);
+      expect(objects.length).toBe(records.length);
+      objects.forEach((object, index) => {
+        const expected = records[index] as Record<string, unknown>;
+        expect(parseScannedObject(bytes, object)).toEqual(expected);
+        expect(object.names).toEqual(Object.keys(expected));
+        expect(object.types).toEqual(Object.keys(expected).map((key) => columnTypeOf(expected[key])));
+        expect(object.picked).toEqual([expected.a, expected.d]);
+      });
+    }
+    expect(() => scanJsonArray(Buffer.from('[{"a":"escaped end\\"}]'))).toThrow("expected the end of a string");
+  });
+
   it("types numbers as JSON.parse reads them: integral values are integers, unsafe ones doubles", () => {
     const text = '[{"a":1.0,"b":1e2,"c":-0,"d":12345678901234567890,"e":0.5,"f":-12}]';
     const [object] = scanJsonArray(Buffer.from(text));
