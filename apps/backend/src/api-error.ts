@@ -16,6 +16,9 @@ export type ApiErrorCode =
   | "connect_unavailable"
   | "credentials_unreadable"
   | "not_ready"
+  | "invalid_query"
+  | "query_failed"
+  | "query_timeout"
   | "internal_error";
 
 const statusByCode: Record<ApiErrorCode, number> = {
@@ -33,6 +36,12 @@ const statusByCode: Record<ApiErrorCode, number> = {
   /** Stored credentials that no configured key opens (a previous key removed too early, or tampering). */
   credentials_unreadable: 500,
   not_ready: 503,
+  /** SQL that does not parse or bind, or that is not a read of the workspace's data. */
+  invalid_query: 400,
+  /** A query that failed while running: a conversion error, out of memory. */
+  query_failed: 422,
+  /** The statement timeout interrupted it. */
+  query_timeout: 408,
   internal_error: 500,
 };
 

@@ -8,6 +8,16 @@ const postgresUrl = z
   .regex(/^postgres(?:ql)?:\/\/\S+$/, { error: "must be a postgres:// connection string" });
 const flag = z.enum(["true", "false"], { error: 'must be "true" or "false"' });
 const wholeNumber = (name: string) => z.string().regex(/^\d+$/, { error: `must be a whole number of ${name}` }).transform(Number);
+const byteUnits: Record<string, number> = { "": 1, B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
+/** A size in bytes, or with a unit: 512MB, 10GB (units of 1024). */
+const byteSize = z
+  .string()
+  .regex(/^\d+(?:\.\d+)?\s*(?:B|KB|MB|GB|TB)?$/i, { error: "must be a size such as 512MB or 10GB" })
+  .transform((text) => {
+    const [, amount, unit] = /^(\d+(?:\.\d+)?)\s*([A-Za-z]*)$/.exec(text)!;
+    return Math.floor(Number(amount) * byteUnits[unit!.toUpperCase()]!);
+  })
+  .refine((bytes) => bytes >= 1024 * 1024, { error: "must be at least 1MB" });
 
 /**
  * The backend's environment: names, meanings and requirements of the reference deployment
@@ -79,6 +89,22 @@ const environmentSchema = z.object({
   OTEL_SERVICE_VERSION: z.string().optional(),
   OTEL_METRIC_EXPORT_INTERVAL: wholeNumber("milliseconds").default(5000),
 
+  /** SQL over the mirror (docs/backend-query.md). The local cache of Parquet files read from S3. */
+  QUERY_CACHE_DIR: z.string().min(1).optional(),
+  QUERY_CACHE_MAX_BYTES: byteSize.default(10 * 1024 ** 3),
+  /** DuckDB's memory limit for one workspace's queries (they share it), e.g. 1GB or 512MB. */
+  QUERY_MEMORY_LIMIT: byteSize.default(1024 ** 3),
+  QUERY_THREADS: wholeNumber("threads").refine((threads) => threads >= 1, { error: "must be at least 1" }).default(2),
+  QUERY_TIMEOUT_SECONDS: wholeNumber("seconds").refine((seconds) => seconds >= 1, { error: "must be at least 1" }).default(60),
+  /** Most rows a JSON answer carries (a request's `limit` may ask for fewer). */
+  QUERY_MAX_ROWS: wholeNumber("rows").refine((rows) => rows >= 1, { error: "must be at least 1" }).default(100_000),
+  /** Most rows an export (CSV, JSON lines, Parquet) carries. */
+  QUERY_MAX_EXPORT_ROWS: wholeNumber("rows").refine((rows) => rows >= 1, { error: "must be at least 1" }).default(5_000_000),
+  QUERY_CONCURRENCY_PER_USER: wholeNumber("queries").refine((count) => count >= 1, { error: "must be at least 1" }).default(2),
+  QUERY_CONCURRENCY_PER_WORKSPACE: wholeNumber("queries").refine((count) => count >= 1, { error: "must be at least 1" }).default(4),
+  /** Workspaces whose DuckDB (views, connections) stays open; the least recently used is closed beyond. */
+  QUERY_MAX_OPEN_WORKSPACES: wholeNumber("workspaces").refine((count) => count >= 1, { error: "must be at least 1" }).default(8),
+
   /** How often the run dispatcher looks for due schedules and queued runs (tests shorten it). */
   BACKEND_JOB_POLL_SECONDS: wholeNumber("seconds").default(2),
 });
@@ -107,6 +133,23 @@ export interface BackendConfig {
   previousEncryptionKeys: string[];
   llm: { baseUrl: string; apiKey: string; model: string; fastModel: string; ocrModel: string } | undefined;
   jobPollSeconds: number;
+  query: QueryConfig;
+}
+
+/** Limits and places of SQL over the mirror (apps/backend/src/query). */
+export interface QueryConfig {
+  cacheDirectory: string;
+  cacheMaxBytes: number;
+  /** Scratch space of the workspaces' DuckDB instances: spills and Parquet exports. */
+  scratchDirectory: string;
+  memoryLimitBytes: number;
+  threads: number;
+  timeoutSeconds: number;
+  maxRows: number;
+  maxExportRows: number;
+  concurrencyPerUser: number;
+  concurrencyPerWorkspace: number;
+  maxOpenWorkspaces: number;
 }
 
 export class ConfigError extends Error {
@@ -187,5 +230,18 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Backen
     previousEncryptionKeys: env.DATASOURCES_ENCRYPTION_KEY_PREVIOUS?.split(",") ?? [],
     llm,
     jobPollSeconds: env.BACKEND_JOB_POLL_SECONDS,
+    query: {
+      cacheDirectory: resolve(env.QUERY_CACHE_DIR ?? join(dataDirectory, "query-cache")),
+      cacheMaxBytes: env.QUERY_CACHE_MAX_BYTES,
+      scratchDirectory: join(dataDirectory, "query-scratch"),
+      memoryLimitBytes: env.QUERY_MEMORY_LIMIT,
+      threads: env.QUERY_THREADS,
+      timeoutSeconds: env.QUERY_TIMEOUT_SECONDS,
+      maxRows: env.QUERY_MAX_ROWS,
+      maxExportRows: env.QUERY_MAX_EXPORT_ROWS,
+      concurrencyPerUser: env.QUERY_CONCURRENCY_PER_USER,
+      concurrencyPerWorkspace: env.QUERY_CONCURRENCY_PER_WORKSPACE,
+      maxOpenWorkspaces: env.QUERY_MAX_OPEN_WORKSPACES,
+    },
   };
 }

@@ -18,6 +18,10 @@ import { workspacesRoutes } from "./workspaces/workspaces-routes.js";
 import { dataSourcesRoutes } from "./data-sources/data-sources-routes.js";
 import { runsRoutes } from "./runs/runs-routes.js";
 import { catalogueRoutes } from "./catalogue/catalogue-routes.js";
+import { QueryEngine } from "./query/query-engine.js";
+import { queryRoutes } from "./query/query-routes.js";
+import { QueryService } from "./query/query-service.js";
+import { savedQueriesRoutes } from "./saved-queries/saved-queries-routes.js";
 import { parseEncryptionKey, SecretBox } from "@tributary/crypto";
 
 export const serviceVersion = "0.1.0";
@@ -66,5 +70,11 @@ export async function buildServer(config: BackendConfig, databases: Databases, o
   await app.register(dataSourcesRoutes, { context });
   await app.register(runsRoutes, { context });
   await app.register(catalogueRoutes, { context });
+
+  const queryEngine = await QueryEngine.open(config, databases.core, app.log);
+  app.addHook("onClose", async () => queryEngine.close());
+  const queries = new QueryService(context, queryEngine, app.log);
+  await app.register(queryRoutes, { context, service: queries });
+  await app.register(savedQueriesRoutes, { context, queries });
   return app;
 }

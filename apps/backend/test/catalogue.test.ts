@@ -87,6 +87,7 @@ async function insertDataSource(workspaceId: string, connector: string, name: st
       workspace_id: workspaceId,
       connector,
       name,
+      sql_name: `${connector}_${id.slice(0, 8)}`,
       config: "{}",
       credentials_encrypted: "not-used-by-the-catalogue",
       credentials_hint: "{}",

@@ -151,6 +151,7 @@ describe("recovery", () => {
           workspace_id: workspaceId,
           connector: "github",
           name: "GitHub (offline)",
+          sql_name: "github_offline",
           config: JSON.stringify(harness.github.config),
           credentials_encrypted: box.encrypt(JSON.stringify(harness.github.credentials), `data_source:${id}:credentials`),
           credentials_hint: "{}",

@@ -13,6 +13,16 @@ const nameField = z.string({ error: "must be a string" }).trim().min(1, { error:
  * connector's schemas, which names the offending field (`credentials.token`). Here only that they are
  * objects. Zod's messages never quote the rejected value, so a credential never reaches an error.
  */
+/** Names DuckDB or the query service use themselves: `entities` holds the workspace's shared-entity views. */
+export const reservedSqlNames = new Set(["main", "information_schema", "pg_catalog", "temp", "system", "memory", "entities"]);
+/**
+ * The data source's schema in SQL (`github` in `github.issues`): a lower-case identifier, so queries
+ * need no quoting. Defaults to the connector's id (`github`, then `github_2`…).
+ */
+export const sqlNameField = z
+  .string({ error: "must be a string" })
+  .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a lower-case SQL name: letters, digits and _, not starting with a digit, at most 63 characters" })
+  .refine((name) => !reservedSqlNames.has(name), { error: `must not be one of ${[...reservedSqlNames].join(", ")}` });
 const credentialsField = z.record(z.string().min(1).max(100), z.unknown(), { error: "must be an object of the connector's credential fields" });
 const configField = z.record(z.string().min(1).max(100), z.unknown(), { error: "must be an object of the connector's settings" });
 const streamsField = z
@@ -26,14 +36,27 @@ export const validateDataSourceBody = z
   .strict();
 
 export const createDataSourceBody = z
-  .object({ connector: connectorField, name: nameField, credentials: credentialsField, config: configField.default({}), streams: streamsField.optional() })
+  .object({
+    connector: connectorField,
+    name: nameField,
+    sql_name: sqlNameField.optional(),
+    credentials: credentialsField,
+    config: configField.default({}),
+    streams: streamsField.optional(),
+  })
   .strict();
 
 /** Credentials and config are replaced whole, not merged; `streams: null` goes back to every stream. */
 export const updateDataSourceBody = z
-  .object({ name: nameField.optional(), credentials: credentialsField.optional(), config: configField.optional(), streams: streamsField.nullable().optional() })
+  .object({
+    name: nameField.optional(),
+    sql_name: sqlNameField.optional(),
+    credentials: credentialsField.optional(),
+    config: configField.optional(),
+    streams: streamsField.nullable().optional(),
+  })
   .strict()
-  .refine((body) => Object.values(body).some((value) => value !== undefined), { error: "must change at least one of name, credentials, config, streams" });
+  .refine((body) => Object.values(body).some((value) => value !== undefined), { error: "must change at least one of name, sql_name, credentials, config, streams" });
 
 export type ValidateDataSourceBody = z.infer<typeof validateDataSourceBody>;
 export type CreateDataSourceBody = z.infer<typeof createDataSourceBody>;
@@ -48,6 +71,8 @@ export const dataSourceSchema = z.object({
   workspace_id: z.string(),
   connector: z.string(),
   name: z.string(),
+  /** The schema of its views in SQL: `SELECT * FROM <sql_name>.<stream>`. */
+  sql_name: z.string(),
   config: z.record(z.string(), z.unknown()),
   /** null: every stream of the connector. */
   streams: z.array(z.string()).nullable(),

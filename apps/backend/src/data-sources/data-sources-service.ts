@@ -58,6 +58,7 @@ export class DataSourcesService {
     const result = await this.check({ connector: body.connector, credentials, config: body.config, streams: body.streams }, requestId);
     const id = randomUUID();
     const { envelope, hint } = this.vault.seal(id, credentials);
+    const sqlName = body.sql_name ?? (await this.freeSqlName(workspaceId, body.connector));
     const row = await this.core
       .insertInto("data_sources")
       .values({
@@ -65,6 +66,7 @@ export class DataSourcesService {
         workspace_id: workspaceId,
         connector: body.connector,
         name: body.name,
+        sql_name: sqlName,
         config: JSON.stringify(body.config),
         credentials_encrypted: envelope,
         credentials_hint: JSON.stringify(hint),
@@ -78,7 +80,10 @@ export class DataSourcesService {
         created_by: userId,
       })
       .returningAll()
-      .executeTakeFirstOrThrow();
+      .executeTakeFirstOrThrow()
+      .catch((error: unknown) => {
+        throw isUniqueViolation(error) ? sqlNameTaken(sqlName) : error;
+      });
     return dataSourceView(row);
   }
 
@@ -112,6 +117,7 @@ export class DataSourcesService {
     const row = await this.row(workspaceId, dataSourceId);
     const changes: Updateable<DataSourcesTable> = { updated_at: new Date() };
     if (body.name !== undefined) changes.name = body.name;
+    if (body.sql_name !== undefined) changes.sql_name = body.sql_name;
     if (body.credentials !== undefined || body.config !== undefined || body.streams !== undefined) {
       // New credentials replace the old ones whole: the old ones need not even be readable.
       const credentials = body.credentials !== undefined ? tidy(body.credentials) : this.vault.open(row.id, row.credentials_encrypted);
@@ -153,6 +159,16 @@ export class DataSourcesService {
     return { ...validationView(result), data_source: dataSourceView(updated) };
   }
 
+  /** The connector's id if no source of the workspace has it as its SQL name, else the first free `<id>_<n>`. */
+  private async freeSqlName(workspaceId: string, connector: string): Promise<string> {
+    const base = /^[a-z_]/.test(connector) ? connector.replaceAll("-", "_") : `_${connector.replaceAll("-", "_")}`;
+    const taken = new Set(
+      (await this.core.selectFrom("data_sources").select("sql_name").where("workspace_id", "=", workspaceId).execute()).map((row) => row.sql_name),
+    );
+    if (!taken.has(base)) return base;
+    for (let n = 2; ; n += 1) if (!taken.has(`${base}_${n}`)) return `${base}_${n}`;
+  }
+
   private async row(workspaceId: string, dataSourceId: string): Promise<DataSourceRow> {
     const row = await this.core.selectFrom("data_sources").selectAll().where("id", "=", dataSourceId).where("workspace_id", "=", workspaceId).executeTakeFirst();
     if (!row) throw notFound("Data source");
@@ -166,7 +182,10 @@ export class DataSourcesService {
       .where("id", "=", dataSourceId)
       .where("workspace_id", "=", workspaceId)
       .returningAll()
-      .executeTakeFirst();
+      .executeTakeFirst()
+      .catch((error: unknown) => {
+        throw isUniqueViolation(error) && typeof changes.sql_name === "string" ? sqlNameTaken(changes.sql_name) : error;
+      });
     // Deleted while connect was being asked.
     if (!row) throw notFound("Data source");
     return row;
@@ -236,6 +255,15 @@ export async function validateThroughConnect(connect: ConnectClient, input: Conn
   }
 }
 
+/** PostgreSQL's unique_violation, from pg or PGlite. */
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "23505";
+}
+
+function sqlNameTaken(sqlName: string): ApiError {
+  return new ApiError("conflict", `sql_name: another data source of this workspace is already named ${sqlName} in SQL`, { field: "sql_name" });
+}
+
 function connectUnavailable(what: string): ApiError {
   return new ApiError("connect_unavailable", `The ingestion service (connect) ${what}`);
 }
@@ -272,6 +300,7 @@ export function dataSourceView(row: DataSourceRow): DataSourceView {
     workspace_id: row.workspace_id,
     connector: row.connector,
     name: row.name,
+    sql_name: row.sql_name,
     config: row.config,
     streams: row.streams,
     credentials_hint: row.credentials_hint,

@@ -1,5 +1,6 @@
 import type { ColumnType, Insertable, Selectable } from "kysely";
 import type { CatalogueTables } from "../catalogue/catalogue-tables.js";
+import type { QueryTables } from "../query/query-tables.js";
 
 /** Timestamps come back as Date and may be written as Date or ISO text. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -52,6 +53,8 @@ export interface DataSourcesTable {
   workspace_id: string;
   connector: string;
   name: string;
+  /** The schema its views have in SQL (`github` in `github.issues`); unique in the workspace. */
+  sql_name: string;
   config: ColumnType<Record<string, unknown>, string, string>;
   /** `v1.<keyId>.<iv>.<tag>.<ciphertext>` from SecretBox, bound to the row id as associated data. */
   credentials_encrypted: string;
@@ -109,7 +112,7 @@ export interface StreamSnapshotsTable {
  * The core database as Kysely sees it. Each domain's migration adds its tables here, next to the others,
  * so a query anywhere is checked against the whole schema.
  */
-export interface CoreSchema extends CatalogueTables {
+export interface CoreSchema extends CatalogueTables, QueryTables {
   workspaces: WorkspacesTable;
   workspace_members: WorkspaceMembersTable;
   workspace_invitations: WorkspaceInvitationsTable;

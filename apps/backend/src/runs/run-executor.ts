@@ -2,9 +2,9 @@ import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 import type { FastifyBaseLogger } from "fastify";
 import { connectErrorBodySchema, type StorageTarget } from "@tributary/contracts";
 import { manifestKey, streamManifestSchema } from "@tributary/mirror";
-import { createObjectStore } from "@tributary/object-store";
 import { ApiError } from "../api-error.js";
 import type { AppContext } from "../app-context.js";
+import { openMirrorStore } from "../storage/mirror-store.js";
 import { syncCatalogue } from "../catalogue/catalogue-service.js";
 import type { BackendConfig } from "../config.js";
 import type { CoreSchema, IngestionRunsTable } from "../db/core-schema.js";
@@ -541,19 +541,7 @@ class Execution {
       .where("stream", "=", stream)
       .executeTakeFirst();
     if (snapshot?.run_id === this.runId) return;
-    const storage = this.context.config.objectStorage;
-    const store =
-      storage.kind === "local"
-        ? createObjectStore({ kind: "local", root: storage.directory })
-        : createObjectStore({
-            kind: "s3",
-            bucket: storage.bucket,
-            region: storage.region,
-            endpoint: storage.endpoint,
-            forcePathStyle: storage.endpoint !== undefined,
-            accessKeyId: storage.accessKeyId,
-            secretAccessKey: storage.secretAccessKey,
-          });
+    const store = openMirrorStore(this.context.config.objectStorage);
     try {
       const bytes = await store.getBytes(manifestKey({ prefix: this.context.config.bucketPrefix, workspaceId: source.workspace_id, connectionId: source.id, stream }));
       const manifest = bytes ? streamManifestSchema.safeParse(safeJson(Buffer.from(bytes).toString("utf8"))) : undefined;
