@@ -107,7 +107,7 @@ describe("create", () => {
     expect(response.status).toBe(201);
     const view = response.body;
     expect(Object.keys(view).sort()).toEqual(
-      ["account", "config", "connector", "created_at", "credentials_hint", "granted_scopes", "id", "name", "schedule", "streams", "updated_at", "validated_at", "warnings", "workspace_id"].sort(),
+      ["account", "config", "connector", "created_at", "credentials_hint", "granted_scopes", "id", "name", "schedule", "sql_name", "streams", "updated_at", "validated_at", "warnings", "workspace_id"].sort(),
     );
     expect(view).toMatchObject({
       workspace_id: workspaceA,

@@ -254,33 +254,6 @@ describe("limits and errors", () => {
     const history = await alice.call(`/api/workspaces/${workspaceA}/query/history?limit=1`);
     expect(history.body.items[0]).toMatchObject({ status: "failed", error: { code: "query_timeout" } });
   });
-
-  it("limits queries per user: a second one while the first runs is a 429; a client that leaves cancels its query", async () => {
-    const controller = new AbortController();
-    const slow = fetch(`${backend.url}/api/workspaces/${workspaceA}/query`, {
-      method: "POST",
-      headers: { cookie: alice.cookie, origin: backend.url, "content-type": "application/json" },
-      body: JSON.stringify({ sql: "SELECT sum(a.range * b.range) FROM range(100000000) a, range(100000000) b" }),
-      signal: controller.signal,
-    }).catch((error: unknown) => error);
-    const refused = await pollUntil(
-      () => query(alice, workspaceA, { sql: "SELECT 1" }),
-      (answer) => answer.status === 429,
-      "the second query to be refused",
-    );
-    expect(refused.body.error.code).toBe("rate_limited");
-    controller.abort();
-    await slow;
-    // The slow query was interrupted when its client left: Alice may query again at once.
-    const after = await pollUntil(
-      () => query(alice, workspaceA, { sql: "SELECT 1 AS one" }),
-      (answer) => answer.status === 200,
-      "the slow query to be cancelled",
-    );
-    expect(after.body.rows).toEqual([[1]]);
-    const history = await alice.call(`/api/workspaces/${workspaceA}/query/history?limit=5`);
-    expect(history.body.items.some((item: JsonBody) => item.status === "cancelled" && item.sql.includes("range(100000000)"))).toBe(true);
-  });
 });
 
 describe("exports", () => {
@@ -445,31 +418,71 @@ describe("saved queries and history", () => {
 });
 
 describe("streaming", () => {
-  it("streams a large export without holding it in memory", async () => {
+  let replica: RunningBackend;
+
+  beforeAll(async () => {
     // Another replica on the same databases, whose export cap allows a few million rows.
-    const replica = await startReplica(backend.test, { ...harness.env, ...runsBackendEnv, QUERY_MAX_EXPORT_ROWS: "10000000" });
-    try {
-      const samples: number[] = [];
-      const baseline = process.memoryUsage().heapUsed;
-      const response = await fetch(`${replica.url}/api/workspaces/${workspaceA}/query`, {
-        method: "POST",
-        headers: { cookie: alice.cookie, origin: replica.url, "content-type": "application/json" },
-        body: JSON.stringify({ sql: "SELECT range AS n, 'row number ' || range AS label FROM range(3000000)", format: "ndjson" }),
-      });
-      expect(response.status).toBe(200);
-      let bytes = 0;
-      let lines = 0;
-      for await (const chunk of response.body!) {
-        bytes += (chunk as Uint8Array).byteLength;
-        for (const byte of chunk as Uint8Array) if (byte === 10) lines += 1;
-        samples.push(process.memoryUsage().heapUsed - baseline);
-      }
-      expect(lines).toBe(3_000_000);
-      expect(bytes).toBeGreaterThan(100_000_000);
-      // Over 100 MB went out; the heap (server and this client share it) never held more than a sliver.
-      expect(Math.max(...samples)).toBeLessThan(60_000_000);
-    } finally {
-      await replica.close();
+    replica = await startReplica(backend.test, { ...harness.env, ...runsBackendEnv, QUERY_MAX_EXPORT_ROWS: "10000000", QUERY_CONCURRENCY_PER_USER: "1" });
+  }, 60_000);
+
+  afterAll(async () => {
+    await replica?.close();
+  });
+
+  const exportOf = (sql: string, signal?: AbortSignal) =>
+    fetch(`${replica.url}/api/workspaces/${workspaceA}/query`, {
+      method: "POST",
+      headers: { cookie: alice.cookie, origin: replica.url, "content-type": "application/json" },
+      body: JSON.stringify({ sql, format: "ndjson" }),
+      ...(signal ? { signal } : {}),
+    });
+
+  it("streams a large export without holding it in memory", { timeout: 120_000 }, async () => {
+    const samples: number[] = [];
+    const baseline = process.memoryUsage().heapUsed;
+    const response = await exportOf("SELECT range AS n, 'row number ' || range || ' of the export' AS label FROM range(2000000)");
+    expect(response.status).toBe(200);
+    let bytes = 0;
+    let lines = 0;
+    for await (const chunk of response.body!) {
+      bytes += (chunk as Uint8Array).byteLength;
+      for (const byte of chunk as Uint8Array) if (byte === 10) lines += 1;
+      samples.push(process.memoryUsage().heapUsed - baseline);
     }
+    expect(lines).toBe(2_000_000);
+    expect(bytes).toBeGreaterThan(90_000_000);
+    // Over 90 MB went out; the heap (server and this client share it) never held more than a sliver.
+    expect(Math.max(...samples)).toBeLessThan(40_000_000);
+  });
+
+  it("holds a query's slot while its client reads: a second query of the user is a 429; the client leaving cancels it", { timeout: 60_000 }, async () => {
+    const controller = new AbortController();
+    const response = await exportOf("SELECT range AS n, 'row number ' || range AS label FROM range(5000000)", controller.signal);
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    // The client reads no further: the export waits for it (backpressure), still running.
+    const refused = await fetch(`${replica.url}/api/workspaces/${workspaceA}/query`, {
+      method: "POST",
+      headers: { cookie: alice.cookie, origin: replica.url, "content-type": "application/json" },
+      body: JSON.stringify({ sql: "SELECT 1" }),
+    });
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as JsonBody).error.code).toBe("rate_limited");
+
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+    const after = await pollUntil(
+      () => query(alice, workspaceA, { sql: "SELECT 1 AS one" }),
+      (answer) => answer.status === 200,
+      "the abandoned export to be cancelled",
+    );
+    expect(after.body.rows).toEqual([[1]]);
+    const history = await pollUntil(
+      () => alice.call(`/api/workspaces/${workspaceA}/query/history?limit=10`),
+      (answer) => answer.body.items.some((item: JsonBody) => item.sql.includes("range(5000000)")),
+      "the abandoned export in the history",
+    );
+    expect(history.body.items.find((item: JsonBody) => item.sql.includes("range(5000000)"))).toMatchObject({ status: "cancelled", format: "ndjson" });
   });
 });
