@@ -88,6 +88,9 @@ function announce(): void {
         `  curl ${session} -d '{}' ${api}/data-sources/$DS/runs`,
         `  curl -b /tmp/tributary.cookies ${api}/runs/$RUN          # status, per-stream counts`,
         `  curl -b /tmp/tributary.cookies ${api}/data-sources/$DS/catalogue   # tables, columns, entity views`,
+        "Query it with SQL (each data source is a schema, each stream a view; CSV, JSON lines and Parquet exports too):",
+        `  curl ${session} -d '{"sql":"SELECT state, count(*) AS issues FROM github.issues GROUP BY ALL"}' ${api}/query`,
+        `  curl ${session} -d '{"sql":"SELECT * FROM entities.people","format":"csv"}' ${api}/query`,
       ].join("\n");
     })(),
     "",
