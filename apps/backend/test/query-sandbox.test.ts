@@ -129,4 +129,25 @@ describe("a workspace's DuckDB", () => {
     await expect(run("INSTALL httpfs")).rejects.toThrow(/Permission|disabled/);
     expect(await readdir(otherFolder)).toEqual(["secret.parquet"]);
   });
+
+  it("runs at most its connection count of queries at once; the next waits for a release", async () => {
+    const first = await sandbox.acquire();
+    const second = await sandbox.acquire();
+    expect(sandbox.active).toBe(2);
+    let thirdHeld = false;
+    const third = sandbox.acquire().then((slot) => {
+      thirdHeld = true;
+      return slot;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(thirdHeld).toBe(false);
+    expect(sandbox.waiting).toBe(1);
+    first.release();
+    const slot = await third;
+    expect(thirdHeld).toBe(true);
+    expect(sandbox.active).toBe(2);
+    slot.release();
+    second.release();
+    expect(sandbox.active).toBe(0);
+  });
 });
