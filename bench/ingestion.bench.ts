@@ -33,7 +33,9 @@ const simulatorUrl = simulator.match;
 const s3 = await startS3TestServer();
 // connect runs as in production: the bundle, with its production Node flags (heap cap and GC pacing).
 const connectNodeArgs = (process.env.BENCH_CONNECT_NODE_ARGS ?? connectNodeFlags.join(" ")).split(" ").filter(Boolean);
-const connect = await spawnAndWait([...connectNodeArgs, `${repoRoot}apps/connect/dist/main.js`], /Server listening at (http:\/\/127\.0\.0\.1:\d+)/, {
+// BENCH_CONNECT_MAIN runs another bundle (an A/B comparison of two builds on the same machine).
+const connectMain = process.env.BENCH_CONNECT_MAIN ?? `${repoRoot}apps/connect/dist/main.js`;
+const connect = await spawnAndWait([...connectNodeArgs, connectMain], /Server listening at (http:\/\/127\.0\.0\.1:\d+)/, {
   CONNECT_SERVICE_TOKEN: serviceToken,
   PORT: "0",
   S3_ENDPOINT: s3.endpoint,

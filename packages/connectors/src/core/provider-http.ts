@@ -8,6 +8,7 @@ import {
   wrap,
 } from "cockatiel";
 import { ConnectorError, RateLimitedError, TransientProviderError } from "./connector-errors.js";
+import { exchange, type HttpAnswer } from "./http-exchange.js";
 import { silentLogger, type ConnectorLogger } from "./logger-types.js";
 
 /** What came back from one HTTP attempt, body already read. */
@@ -198,12 +199,10 @@ export class ProviderHttpClient {
     const method = request.method ?? "GET";
     const url = this.buildUrl(request);
     const loggedPath = request.pathTemplate ?? url.pathname;
-    const headers: Record<string, string> = {
-      accept: "application/json",
-      "user-agent": this.options.userAgent,
-      ...request.headers,
-      ...this.options.authHeaders,
-    };
+    const headers: Record<string, string> = { accept: "application/json", "user-agent": this.options.userAgent };
+    for (const fields of [request.headers, this.options.authHeaders]) {
+      for (const name in fields) headers[name.toLowerCase()] = fields[name]!;
+    }
     let body: string | undefined;
     if (request.json !== undefined) {
       headers["content-type"] = "application/json";
@@ -215,11 +214,11 @@ export class ProviderHttpClient {
 
     const signal = AbortSignal.any([deadlineSignal, AbortSignal.timeout(this.options.attemptTimeoutMs)]);
     const started = performance.now();
-    let response: Response;
+    let response: HttpAnswer;
     let bytes: Buffer;
     try {
-      response = await fetch(url, { method, headers, body, signal, redirect: "follow" });
-      bytes = withoutByteOrderMark(Buffer.from(await response.arrayBuffer()));
+      response = await exchange({ url, method, headers, body, signal });
+      bytes = withoutByteOrderMark(response.bytes);
     } catch (error) {
       if (deadlineSignal.aborted) throw error;
       const reason = error instanceof Error && error.name === "TimeoutError" ? "timed out" : networkReason(error);
@@ -274,10 +273,15 @@ function withoutByteOrderMark(bytes: Buffer): Buffer {
   return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
 }
 
+/** "network error (ECONNREFUSED)": undici's own errors carry the code, errors wrapped as fetch wraps them carry it in `cause`. */
 function networkReason(error: unknown): string {
-  const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
-  if (cause?.code) return `network error (${cause.code})`;
-  return "network error";
+  const code = errorCode(error) ?? (error instanceof Error ? errorCode(error.cause) : undefined);
+  return code ? `network error (${code})` : "network error";
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === "string" && code !== "" ? code : undefined;
 }
 
 /** Parses `Retry-After` (seconds or HTTP date) into milliseconds; undefined when absent or unreadable. */
