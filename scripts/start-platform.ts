@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { startDemoSimulators } from "@tributary/simulators";
 import { embeddedSecrets } from "../apps/backend/src/embedded-secrets.js";
 import { connectNodeFlags } from "../apps/connect/src/node-flags.js";
+import { startPurchaseOrdersService } from "@tributary/example-purchase-orders";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const connectPort = process.env.CONNECT_PORT ?? "8000";
@@ -23,6 +24,15 @@ const simulatorsBasePort = Number(process.env.SIMULATORS_BASE_PORT ?? "9101");
 const localStorage = resolve(repoRoot, process.env.CONNECT_LOCAL_STORAGE_DIR ?? ".tributary/object-store");
 
 const simulators = await startDemoSimulators(simulatorsBasePort);
+
+// The reference internal service (purchase orders) for the service-connector demo; its shared secret is
+// made for this run and given to the backend as SC_SECRET_PURCHASE_ORDERS (keys it issued stay valid).
+const purchaseOrdersSecret = randomBytes(24).toString("hex");
+const purchaseOrders = await startPurchaseOrdersService({
+  port: Number(process.env.PO_PORT ?? "9201"),
+  secret: purchaseOrdersSecret,
+  dataFile: resolve(dataDirectory, "example-purchase-orders.json"),
+});
 
 const connect = spawn(process.execPath, [...connectNodeFlags, "--import", "tsx", "apps/connect/src/main.ts"], {
   cwd: repoRoot,
@@ -46,6 +56,7 @@ const backend = spawn(process.execPath, ["--import", "tsx", "apps/backend/src/ma
     CONNECT_SERVICE_URL: `http://${connectHost}:${connectPort}`,
     CONNECT_SERVICE_TOKEN: serviceToken,
     CONNECT_LOCAL_STORAGE_DIR: localStorage,
+    SC_SECRET_PURCHASE_ORDERS: purchaseOrdersSecret,
   },
   stdio: ["ignore", "pipe", "inherit"],
 });
@@ -71,6 +82,7 @@ function announce(): void {
     `  backend      http://${connectHost}:${backendPort}   (API reference: http://${connectHost}:${backendPort}/api/docs)`,
     `  connect      ${base}   (service token: ${process.env.CONNECT_SERVICE_TOKEN ? "from CONNECT_SERVICE_TOKEN" : `kept in ${dataDirectory}/embedded-secrets.json`})`,
     ...simulators.map(({ connector, simulator }) => `  ${connector.padEnd(12)} ${simulator.url}   (simulator)`),
+    `  purchase orders ${purchaseOrders.url}   (reference internal service, for service connectors)`,
     "",
     "Sign up and create a workspace (the cookie jar keeps the session):",
     `  curl -c /tmp/tributary.cookies -H 'content-type: application/json' -H 'origin: http://${connectHost}:${backendPort}' \\\n    -d '{"email":"me@example.com","password":"a long password","name":"Me"}' http://${connectHost}:${backendPort}/api/auth/sign-up/email`,
@@ -93,6 +105,11 @@ function announce(): void {
         `  curl ${session} -d '{"sql":"SELECT * FROM entities.people","format":"csv"}' ${api}/query`,
       ].join("\n");
     })(),
+    "",
+    "Connect the purchase-order service and deliver its key and skill to this folder (a personal access token for the CLI):",
+    `  curl -b /tmp/tributary.cookies -H 'content-type: application/json' -H 'origin: http://${connectHost}:${backendPort}' -d '{"service_id":"purchase_orders"}' http://${connectHost}:${backendPort}/api/service-connectors/connect`,
+    `  curl -b /tmp/tributary.cookies -H 'content-type: application/json' -H 'origin: http://${connectHost}:${backendPort}' -d '{"name":"cli"}' http://${connectHost}:${backendPort}/api/access-tokens`,
+    `  npx tributary login --url http://${connectHost}:${backendPort} --token $TOKEN && npx tributary sync   # writes .env and .claude/rules/sc_purchase_orders.md`,
     "",
     "connect directly:",
     `  curl ${base}/health`,
@@ -130,6 +147,7 @@ async function stop(code: number): Promise<void> {
   if (connect.exitCode === null) connect.kill("SIGTERM");
   if (backend.exitCode === null) backend.kill("SIGTERM");
   await Promise.all(simulators.map(({ simulator }) => simulator.close()));
+  await purchaseOrders.close();
   process.exit(code);
 }
 

@@ -16,6 +16,12 @@ export type ApiErrorCode =
   | "connect_unavailable"
   | "credentials_unreadable"
   | "not_ready"
+  | "authorization_pending"
+  | "slow_down"
+  | "expired_token"
+  | "access_denied"
+  | "service_unavailable"
+  | "service_error"
   | "invalid_query"
   | "query_failed"
   | "query_timeout"
@@ -36,6 +42,15 @@ const statusByCode: Record<ApiErrorCode, number> = {
   /** Stored credentials that no configured key opens (a previous key removed too early, or tampering). */
   credentials_unreadable: 500,
   not_ready: 503,
+  /** The CLI's device login (RFC 8628's error names): not approved yet, polled too fast, expired, denied. */
+  authorization_pending: 400,
+  slow_down: 400,
+  expired_token: 400,
+  access_denied: 400,
+  /** An internal service of the registry whose shared secret is not configured. */
+  service_unavailable: 503,
+  /** An internal service that failed the token exchange: down, slow, refused the secret, answered nonsense. */
+  service_error: 502,
   /** SQL that does not parse or bind, or that is not a read of the workspace's data. */
   invalid_query: 400,
   /** A query that failed while running: a conversion error, out of memory. */

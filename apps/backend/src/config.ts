@@ -105,6 +105,30 @@ const environmentSchema = z.object({
   /** Workspaces whose DuckDB (views, connections) stays open; the least recently used is closed beyond. */
   QUERY_MAX_OPEN_WORKSPACES: wholeNumber("workspaces").refine((count) => count >= 1, { error: "must be at least 1" }).default(8),
 
+  /** Service connectors (docs/backend-service-connectors.md): the registry of internal services. */
+  SERVICE_CONNECTORS_REGISTRY: z.string().min(1).optional(),
+  /** Allows plain-HTTP internal services beyond loopback (the exchange carries a secret and a key). */
+  SERVICE_CONNECTORS_ALLOW_HTTP: flag.default("false"),
+  /** How long one call to an internal service (token exchange, revoke, health) may take. */
+  SERVICE_CONNECTORS_TIMEOUT_SECONDS: wholeNumber("seconds").refine((seconds) => seconds >= 1, { error: "must be at least 1" }).default(10),
+  /** Shared-server installs: write each user's keys and skills into their home folder under this root. */
+  SERVICE_CONNECTORS_HOME_ROOT: z.string().min(1).optional(),
+  /** JSON object mapping a user's email to their server user name (default: the email's local part). */
+  SERVICE_CONNECTORS_HOME_USERS: z
+    .string()
+    .refine(
+      (text) => {
+        try {
+          const value: unknown = JSON.parse(text);
+          return typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((name) => typeof name === "string" && /^[a-z_][a-z0-9_.-]{0,31}$/.test(name));
+        } catch {
+          return false;
+        }
+      },
+      { error: 'must be a JSON object of email → server user name, e.g. {"ana@example.com":"ana"}' },
+    )
+    .optional(),
+
   /** How often the run dispatcher looks for due schedules and queued runs (tests shorten it). */
   BACKEND_JOB_POLL_SECONDS: wholeNumber("seconds").default(2),
 });
@@ -134,6 +158,17 @@ export interface BackendConfig {
   llm: { baseUrl: string; apiKey: string; model: string; fastModel: string; ocrModel: string } | undefined;
   jobPollSeconds: number;
   query: QueryConfig;
+  serviceConnectors: ServiceConnectorsConfig;
+}
+
+export interface ServiceConnectorsConfig {
+  registryPath: string | undefined;
+  allowInsecureHttp: boolean;
+  timeoutSeconds: number;
+  /** `SC_SECRET_<ID>` variables as set, by variable name. */
+  secrets: Record<string, string>;
+  homeRoot: string | undefined;
+  homeUsers: Record<string, string>;
 }
 
 /** Limits and places of SQL over the mirror (apps/backend/src/query). */
@@ -230,6 +265,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Backen
     previousEncryptionKeys: env.DATASOURCES_ENCRYPTION_KEY_PREVIOUS?.split(",") ?? [],
     llm,
     jobPollSeconds: env.BACKEND_JOB_POLL_SECONDS,
+    serviceConnectors: {
+      registryPath: env.SERVICE_CONNECTORS_REGISTRY ? resolve(env.SERVICE_CONNECTORS_REGISTRY) : undefined,
+      allowInsecureHttp: env.SERVICE_CONNECTORS_ALLOW_HTTP === "true",
+      timeoutSeconds: env.SERVICE_CONNECTORS_TIMEOUT_SECONDS,
+      secrets: Object.fromEntries(Object.entries(environment).filter((entry): entry is [string, string] => /^SC_SECRET_[A-Z0-9_]+$/.test(entry[0]) && typeof entry[1] === "string" && entry[1] !== "")),
+      homeRoot: env.SERVICE_CONNECTORS_HOME_ROOT ? resolve(env.SERVICE_CONNECTORS_HOME_ROOT) : undefined,
+      homeUsers: env.SERVICE_CONNECTORS_HOME_USERS ? (JSON.parse(env.SERVICE_CONNECTORS_HOME_USERS) as Record<string, string>) : {},
+    },
     query: {
       cacheDirectory: resolve(env.QUERY_CACHE_DIR ?? join(dataDirectory, "query-cache")),
       cacheMaxBytes: env.QUERY_CACHE_MAX_BYTES,

@@ -4,6 +4,7 @@ import { migrateToLatest, pendingMigrations } from "./db/migrator.js";
 import { buildServer } from "./server.js";
 import { runRotateEncryptionKey } from "./commands/rotate-encryption-key.js";
 import { join } from "node:path";
+import { RegistryError } from "./service-connectors/service-registry.js";
 
 /**
  * `node main.js` serves the API; `node main.js migrate` applies pending migrations and exits.
@@ -52,7 +53,13 @@ async function main(): Promise<void> {
     }
   }
 
-  const app = await buildServer(config, databases);
+  let app: Awaited<ReturnType<typeof buildServer>>;
+  try {
+    app = await buildServer(config, databases);
+  } catch (error) {
+    if (error instanceof RegistryError) fail(error.message);
+    throw error;
+  }
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, "shutting down");
     await app.close();

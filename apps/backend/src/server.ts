@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
 import Fastify, { LogController } from "fastify";
 import pino, { type DestinationStream } from "pino";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
@@ -22,6 +23,12 @@ import { QueryEngine } from "./query/query-engine.js";
 import { queryRoutes } from "./query/query-routes.js";
 import { QueryService } from "./query/query-service.js";
 import { savedQueriesRoutes } from "./saved-queries/saved-queries-routes.js";
+import { cliLoginRoutes } from "./cli-login/cli-login-routes.js";
+import { HomeDelivery } from "./service-connectors/home-delivery.js";
+import { ServiceExchangeClient } from "./service-connectors/service-exchange-client.js";
+import { defaultRegistryPath, loadServiceRegistry } from "./service-connectors/service-registry.js";
+import { serviceConnectorsRoutes } from "./service-connectors/service-connectors-routes.js";
+import { ServiceConnectorsService } from "./service-connectors/service-connectors-service.js";
 import { parseEncryptionKey, SecretBox } from "@tributary/crypto";
 
 export const serviceVersion = "0.1.0";
@@ -76,5 +83,20 @@ export async function buildServer(config: BackendConfig, databases: Databases, o
   const queries = new QueryService(context, queryEngine, app.log);
   await app.register(queryRoutes, { context, service: queries });
   await app.register(savedQueriesRoutes, { context, queries });
+  await app.register(cliLoginRoutes, { context });
+
+  const scConfig = config.serviceConnectors;
+  // The shipped registry is optional (an install without it lists no services); a configured one must load.
+  const registryPath = scConfig.registryPath ?? (existsSync(defaultRegistryPath) ? defaultRegistryPath : undefined);
+  const registry = registryPath ? loadServiceRegistry({ path: registryPath, environment: scConfig.secrets, allowInsecureHttp: scConfig.allowInsecureHttp }) : [];
+  const home = scConfig.homeRoot ? new HomeDelivery(scConfig.homeRoot, scConfig.homeUsers) : undefined;
+  const serviceConnectors = new ServiceConnectorsService(databases, secretBox, registry, new ServiceExchangeClient(scConfig.timeoutSeconds * 1000), home, config.jobPollSeconds, app.log);
+  await app.register(serviceConnectorsRoutes, { context, service: serviceConnectors });
+  // Revocations owed to services that were down, retried on every replica (each claims its own rows).
+  const retries = setInterval(() => {
+    serviceConnectors.retryRevocations().catch((error: unknown) => app.log.warn({ err: error }, "revocation retries failed"));
+  }, config.jobPollSeconds * 1000);
+  retries.unref();
+  app.addHook("onClose", async () => clearInterval(retries));
   return app;
 }

@@ -11,6 +11,7 @@ import type { AppContext } from "../src/app-context.js";
 import { rotateEncryptionKey, secretBoxFromConfig } from "../src/commands/rotate-encryption-key.js";
 import { CredentialsVault, credentialsAssociatedData } from "../src/data-sources/credentials-vault.js";
 import { loadDataSourceForRun } from "../src/data-sources/data-sources-service.js";
+import { keyAssociatedData } from "../src/service-connectors/service-connectors-service.js";
 import { openDatabases, type Databases } from "../src/db/databases.js";
 import { migrateToLatest } from "../src/db/migrator.js";
 import { signUp, startBackend, type RunningBackend, type TestUser } from "./support/backend-harness.js";
@@ -59,7 +60,7 @@ describe("rotate-encryption-key", () => {
     const boxB = secretBoxFromConfig({ ...backend.config, encryptionKey: keyB, previousEncryptionKeys: [keyA] });
     const lines: string[] = [];
     const report = await rotateEncryptionKey(backend.test.databases, boxB, { batchSize: 2, log: (line) => lines.push(line) });
-    expect(report).toEqual({ activeKeyId: idOf(keyB), rotated: 3, failed: [] });
+    expect(report).toEqual({ activeKeyId: idOf(keyB), rotated: 3, failed: [], serviceKeysRotated: 0 });
     expect(lines).toHaveLength(2);
 
     const after = await envelopes();
@@ -74,7 +75,7 @@ describe("rotate-encryption-key", () => {
     const context = { databases: backend.test.databases, secretBox: onlyB } as unknown as AppContext;
     expect((await loadDataSourceForRun(context, workspaceId, created[1]!.id)).credentials).toEqual(connect.slack.credentials);
 
-    expect(await rotateEncryptionKey(backend.test.databases, boxB)).toEqual({ activeKeyId: idOf(keyB), rotated: 0, failed: [] });
+    expect(await rotateEncryptionKey(backend.test.databases, boxB)).toEqual({ activeKeyId: idOf(keyB), rotated: 0, failed: [], serviceKeysRotated: 0 });
     expect(await envelopes()).toEqual(after);
   });
 
@@ -124,6 +125,34 @@ describe("rotate-encryption-key", () => {
     expect(report.failed).toEqual([{ id: stray, reason: expect.stringContaining(idOf(keyC)) }]);
     expect(JSON.stringify(report)).not.toContain(connect.github.credentials.token!);
     expect((await rotateEncryptionKey(backend.test.databases, boxB)).rotated).toBe(0);
+  });
+});
+
+describe("rotate-encryption-key and service connector keys", () => {
+  it("re-encrypts stored service keys too, bound to their user and service", async () => {
+    const boxA = new SecretBox({ activeKey: parseEncryptionKey(keyA) });
+    const apiKey = "po_live_rotation-canary-0123456789abcdef";
+    await backend.test.databases.core
+      .insertInto("service_connections")
+      .values({
+        user_id: alice.id,
+        service_id: "purchase_orders",
+        user_email: "rotator@example.com",
+        api_key_encrypted: boxA.encrypt(apiKey, keyAssociatedData(alice.id, "purchase_orders")),
+        api_key_hint: "po_l…cdef",
+        token_id: "tok_rotation",
+        connected_at: new Date(),
+        expires_at: new Date(Date.now() + 86_400_000),
+      })
+      .execute();
+    const boxB = secretBoxFromConfig({ ...backend.config, encryptionKey: keyB, previousEncryptionKeys: [keyA] });
+    const report = await rotateEncryptionKey(backend.test.databases, boxB, { batchSize: 1 });
+    expect(report.serviceKeysRotated).toBe(1);
+    expect(JSON.stringify(report)).not.toContain(apiKey);
+    const row = await backend.test.databases.core.selectFrom("service_connections").select("api_key_encrypted").where("user_id", "=", alice.id).executeTakeFirstOrThrow();
+    expect(row.api_key_encrypted.startsWith(`v1.${idOf(keyB)}.`)).toBe(true);
+    expect(new SecretBox({ activeKey: parseEncryptionKey(keyB) }).decrypt(row.api_key_encrypted, keyAssociatedData(alice.id, "purchase_orders"))).toBe(apiKey);
+    expect((await rotateEncryptionKey(backend.test.databases, boxB)).serviceKeysRotated).toBe(0);
   });
 });
 
@@ -213,7 +242,7 @@ describe("the rotate-encryption-key command", () => {
           timeout: startupTimeoutMs / 2,
         });
       const first = await command({ DATASOURCES_ENCRYPTION_KEY: keyB, DATASOURCES_ENCRYPTION_KEY_PREVIOUS: keyA });
-      expect(first.stdout).toContain(`re-encrypted 1 data source credential(s) under key ${idOf(keyB)}`);
+      expect(first.stdout).toContain(`re-encrypted 1 data source credential(s) and 0 service connector key(s) under key ${idOf(keyB)}`);
       for (const secret of [credentials.token, keyA, keyB]) expect(first.stdout + first.stderr).not.toContain(secret);
       // (A second run re-encrypting nothing is shown above, in process.) A key change that forgot the
       // previous key: the row cannot be opened, the command names it and the key it needs, and exits 1.

@@ -1,10 +1,9 @@
-import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { generateAccessToken } from "@tributary/crypto";
 import { notFound } from "../api-error.js";
 import type { AppContext } from "../app-context.js";
+import { issueAccessToken } from "./issue-access-token.js";
 import { pageOf, pageOffset, pageQuerySchema, pageSchema } from "../pagination.js";
 
 const tags = ["access tokens"];
@@ -36,14 +35,8 @@ export async function accessTokensRoutes(base: FastifyInstance, { context }: { c
     { schema: { tags, body: createBody, response: { 201: accessTokenSchema.extend({ token: z.string() }) } } },
     async (request, reply) => {
       const me = await context.requireUser(request);
-      const { token, tokenHash, lastFour } = generateAccessToken("trb_pat");
-      const id = randomUUID();
       const expiresAt = request.body.expires_in_days ? new Date(Date.now() + request.body.expires_in_days * 24 * 3600 * 1000) : null;
-      const row = await core
-        .insertInto("access_tokens")
-        .values({ id, user_id: me.id, name: request.body.name, token_hash: tokenHash, last_four: lastFour, expires_at: expiresAt, last_used_at: null, revoked_at: null })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const { row, token } = await issueAccessToken(core, me.id, request.body.name, expiresAt);
       return reply.code(201).send({ ...view(row), token });
     },
   );

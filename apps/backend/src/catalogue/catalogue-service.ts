@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
+import { type Kysely, type Selectable, type Transaction } from "kysely";
 import {
   catalogueSchema,
   connectErrorBodySchema,
@@ -13,6 +13,7 @@ import {
 import { ApiError, notFound } from "../api-error.js";
 import type { AppContext } from "../app-context.js";
 import type { CoreSchema } from "../db/core-schema.js";
+import { withKeyedLock } from "../db/keyed-lock.js";
 import type { Databases } from "../db/databases.js";
 import { pageOf, pageOffset } from "../pagination.js";
 import { storageTargetFor } from "../runs/run-executor.js";
@@ -264,75 +265,10 @@ function knownColumns(entity: EntityName, expressions: Record<string, string>, e
 
 /** Class id of the catalogue's PostgreSQL advisory locks ("trib"); the object id comes from the data source id. */
 const advisoryLockClass = 0x74726962;
-/** Syncs holding a pooled connection for their advisory lock at once, per process (connect builds one at a time anyway). */
-const pinnedConnections = 2;
 
-class Semaphore {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-
-  constructor(private readonly size: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.active += 1;
-    try {
-      return await task();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active -= 1;
-    }
-  }
-}
-
-interface LockState {
-  tails: Map<string, Promise<void>>;
-  pinned: Semaphore;
-}
-
-const lockStates = new WeakMap<Databases, LockState>();
-
-/**
- * Runs `work` alone for this data source: after the previous holder in this process (a promise chain),
- * and on PostgreSQL under a session advisory lock taken on a pinned connection, so replicas wait for each
- * other too (a crashed holder's lock goes with its connection). PGlite is one process's own database:
- * the chain is enough, and pinning its single connection would stall every other query.
- */
-async function withSyncLock<T>(databases: Databases, dataSourceId: string, work: () => Promise<T>): Promise<T> {
-  let state = lockStates.get(databases);
-  if (!state) {
-    state = { tails: new Map(), pinned: new Semaphore(pinnedConnections) };
-    lockStates.set(databases, state);
-  }
-  const previous = state.tails.get(dataSourceId) ?? Promise.resolve();
-  let release!: () => void;
-  const mine = new Promise<void>((resolve) => (release = resolve));
-  const tail = previous.then(() => mine);
-  state.tails.set(dataSourceId, tail);
-  try {
-    await previous;
-    if (databases.kind !== "postgres") return await work();
-    const key = advisoryKey(dataSourceId);
-    return await state.pinned.run(() =>
-      databases.core.connection().execute(async (connection) => {
-        await sql`select pg_advisory_lock(${advisoryLockClass}::int, ${key}::int)`.execute(connection);
-        try {
-          return await work();
-        } finally {
-          await sql`select pg_advisory_unlock(${advisoryLockClass}::int, ${key}::int)`.execute(connection).catch(() => undefined);
-        }
-      }),
-    );
-  } finally {
-    release();
-    if (state.tails.get(dataSourceId) === tail) state.tails.delete(dataSourceId);
-  }
-}
-
-/** 32 bits of the data source id: two ids sharing them only wait for each other. */
-function advisoryKey(dataSourceId: string): number {
-  return Number.parseInt(dataSourceId.replaceAll("-", "").slice(0, 8), 16) | 0;
+/** Syncs of one data source, one at a time (in this process and across replicas). */
+function withSyncLock<T>(databases: Databases, dataSourceId: string, work: () => Promise<T>): Promise<T> {
+  return withKeyedLock(databases, advisoryLockClass, dataSourceId, work);
 }
 
 // ---- the API ---------------------------------------------------------------------------------------

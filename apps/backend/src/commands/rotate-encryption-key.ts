@@ -3,6 +3,7 @@ import { ApiError } from "../api-error.js";
 import type { BackendConfig } from "../config.js";
 import type { Databases } from "../db/databases.js";
 import { CredentialsVault } from "../data-sources/credentials-vault.js";
+import { rotateServiceKeys } from "../service-connectors/service-key-rotation.js";
 
 export interface RotationOptions {
   /** Rows re-encrypted per transaction (default 100). */
@@ -18,6 +19,8 @@ export interface RotationReport {
   rotated: number;
   /** Rows that could not be re-encrypted: their ids and why (never a value). */
   failed: Array<{ id: string; reason: string }>;
+  /** Service-connector keys re-encrypted by this run (their failures are in `failed`, ids `service_connection:…`). */
+  serviceKeysRotated: number;
 }
 
 /** The SecretBox the server builds from the same configuration: the active key and the previous ones. */
@@ -39,7 +42,7 @@ export function secretBoxFromConfig(config: BackendConfig): SecretBox {
 export async function rotateEncryptionKey(databases: Databases, box: SecretBox, options: RotationOptions = {}): Promise<RotationReport> {
   const batchSize = options.batchSize ?? 100;
   const vault = new CredentialsVault(box);
-  const report: RotationReport = { activeKeyId: vault.activeKeyId, rotated: 0, failed: [] };
+  const report: RotationReport = { activeKeyId: vault.activeKeyId, rotated: 0, failed: [], serviceKeysRotated: 0 };
   const current = `v1.${vault.activeKeyId}.%`;
   let after = "";
   for (;;) {
@@ -78,14 +81,17 @@ export async function rotateEncryptionKey(databases: Databases, box: SecretBox, 
     if (!batch.last || batch.rows < batchSize) break;
     after = batch.last;
   }
+  const serviceKeys = await rotateServiceKeys(databases, box, batchSize);
+  report.serviceKeysRotated = serviceKeys.rotated;
+  report.failed.push(...serviceKeys.failed);
   return report;
 }
 
 /** The command as `main.ts` runs it: the configured keys, a summary line, failures named by row id. */
 export async function runRotateEncryptionKey(config: BackendConfig, databases: Databases, log: (line: string) => void): Promise<RotationReport> {
   const report = await rotateEncryptionKey(databases, secretBoxFromConfig(config), { log });
-  log(`re-encrypted ${report.rotated} data source credential(s) under key ${report.activeKeyId}`);
-  for (const failure of report.failed) log(`data source ${failure.id}: ${failure.reason}`);
-  if (report.failed.length > 0) log(`${report.failed.length} data source credential(s) could not be re-encrypted; they keep their old key`);
+  log(`re-encrypted ${report.rotated} data source credential(s) and ${report.serviceKeysRotated} service connector key(s) under key ${report.activeKeyId}`);
+  for (const failure of report.failed) log(`${failure.id.startsWith("service_connection:") ? "" : "data source "}${failure.id}: ${failure.reason}`);
+  if (report.failed.length > 0) log(`${report.failed.length} secret(s) could not be re-encrypted; they keep their old key`);
   return report;
 }

@@ -1,6 +1,8 @@
 import type { ColumnType, Insertable, Selectable } from "kysely";
 import type { CatalogueTables } from "../catalogue/catalogue-tables.js";
 import type { QueryTables } from "../query/query-tables.js";
+import type { ServiceConnectorTables } from "../service-connectors/service-connectors-tables.js";
+import type { CliLoginTables } from "../cli-login/cli-login-tables.js";
 
 /** Timestamps come back as Date and may be written as Date or ISO text. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -112,7 +114,7 @@ export interface StreamSnapshotsTable {
  * The core database as Kysely sees it. Each domain's migration adds its tables here, next to the others,
  * so a query anywhere is checked against the whole schema.
  */
-export interface CoreSchema extends CatalogueTables, QueryTables {
+export interface CoreSchema extends CatalogueTables, QueryTables, ServiceConnectorTables, CliLoginTables {
   workspaces: WorkspacesTable;
   workspace_members: WorkspaceMembersTable;
   workspace_invitations: WorkspaceInvitationsTable;
