@@ -5,6 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,6 +34,16 @@ const purchaseOrders = await startPurchaseOrdersService({
   secret: purchaseOrdersSecret,
   dataFile: resolve(dataDirectory, "example-purchase-orders.json"),
 });
+// The shipped registry, with the purchase-order service at the address it really got (PO_PORT).
+const registryFolder = resolve(dataDirectory, "service-connectors");
+mkdirSync(registryFolder, { recursive: true });
+const shippedRegistry = resolve(repoRoot, "docs/service-connectors");
+const registryEntries = JSON.parse(readFileSync(resolve(shippedRegistry, "registry.json"), "utf8")) as Array<{ id: string; skill_file: string }>;
+for (const entry of registryEntries) copyFileSync(resolve(shippedRegistry, entry.skill_file), resolve(registryFolder, entry.skill_file));
+writeFileSync(
+  resolve(registryFolder, "registry.json"),
+  JSON.stringify(registryEntries.map((entry) => (entry.id === "purchase_orders" ? { ...entry, base_url: purchaseOrders.url, health_url: `${purchaseOrders.url}/health` } : entry)), null, 2),
+);
 
 const connect = spawn(process.execPath, [...connectNodeFlags, "--import", "tsx", "apps/connect/src/main.ts"], {
   cwd: repoRoot,
@@ -57,6 +68,7 @@ const backend = spawn(process.execPath, ["--import", "tsx", "apps/backend/src/ma
     CONNECT_SERVICE_TOKEN: serviceToken,
     CONNECT_LOCAL_STORAGE_DIR: localStorage,
     SC_SECRET_PURCHASE_ORDERS: purchaseOrdersSecret,
+    SERVICE_CONNECTORS_REGISTRY: resolve(registryFolder, "registry.json"),
   },
   stdio: ["ignore", "pipe", "inherit"],
 });
