@@ -4,6 +4,7 @@ import { connectErrorBodySchema, validateResponseSchema, type Account, type Vali
 import { ApiError, notFound } from "../api-error.js";
 import type { AppContext } from "../app-context.js";
 import type { ConnectClient } from "../connect/connect-client.js";
+import { isUniqueViolation } from "../db/postgres-errors.js";
 import type { CoreSchema, DataSourcesTable } from "../db/core-schema.js";
 import { pageOf, pageOffset, type PageQuery } from "../pagination.js";
 import { requireMembership } from "../workspaces/workspace-access.js";
@@ -255,10 +256,6 @@ export async function validateThroughConnect(connect: ConnectClient, input: Conn
   }
 }
 
-/** PostgreSQL's unique_violation, from pg or PGlite. */
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "23505";
-}
 
 function sqlNameTaken(sqlName: string): ApiError {
   return new ApiError("conflict", `sql_name: another data source of this workspace is already named ${sqlName} in SQL`, { field: "sql_name" });

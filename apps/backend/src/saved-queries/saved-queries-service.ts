@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely, Selectable, Updateable } from "kysely";
 import { ApiError, notFound } from "../api-error.js";
+import { isUniqueViolation } from "../db/postgres-errors.js";
 import type { CoreSchema } from "../db/core-schema.js";
 import { pageOf, pageOffset, type PageQuery } from "../pagination.js";
 import type { SavedQueriesTable } from "../query/query-tables.js";
@@ -87,9 +88,6 @@ export class SavedQueriesService {
   }
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "23505";
-}
 
 function nameTaken(name: string): ApiError {
   return new ApiError("conflict", `name: this workspace already has a saved query named "${name}"`, { field: "name" });
