@@ -1,4 +1,4 @@
-import { request as httpRequest } from "node:http";
+import { request as httpRequest, type IncomingMessage } from "node:http";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -427,26 +427,30 @@ describe("streaming", () => {
 
   afterAll(async () => {
     await replica?.close();
-  });
+  }, 60_000);
 
-  const exportOf = (sql: string, signal?: AbortSignal) =>
-    fetch(`${replica.url}/api/workspaces/${workspaceA}/query`, {
-      method: "POST",
-      headers: { cookie: alice.cookie, origin: replica.url, "content-type": "application/json" },
-      body: JSON.stringify({ sql, format: "ndjson" }),
-      ...(signal ? { signal } : {}),
+  /** A query to the replica over its own connection (no keep-alive pool to hold the replica open at close). */
+  const post = (body: Record<string, unknown>): Promise<IncomingMessage> =>
+    new Promise((resolve, reject) => {
+      const request = httpRequest(
+        new URL(`${replica.url}/api/workspaces/${workspaceA}/query`),
+        { method: "POST", agent: false, headers: { cookie: alice.cookie, origin: replica.url, "content-type": "application/json" } },
+        resolve,
+      );
+      request.on("error", reject);
+      request.end(JSON.stringify(body));
     });
 
   it("streams a large export without holding it in memory", { timeout: 120_000 }, async () => {
     const samples: number[] = [];
     const baseline = process.memoryUsage().heapUsed;
-    const response = await exportOf("SELECT range AS n, 'row number ' || range || ' of the export' AS label FROM range(2000000)");
-    expect(response.status).toBe(200);
+    const response = await post({ sql: "SELECT range AS n, 'row number ' || range || ' of the export' AS label FROM range(2000000)", format: "ndjson" });
+    expect(response.statusCode).toBe(200);
     let bytes = 0;
     let lines = 0;
-    for await (const chunk of response.body!) {
-      bytes += (chunk as Uint8Array).byteLength;
-      for (const byte of chunk as Uint8Array) if (byte === 10) lines += 1;
+    for await (const chunk of response) {
+      bytes += (chunk as Buffer).byteLength;
+      for (const byte of chunk as Buffer) if (byte === 10) lines += 1;
       samples.push(process.memoryUsage().heapUsed - baseline);
     }
     expect(lines).toBe(2_000_000);
@@ -456,22 +460,18 @@ describe("streaming", () => {
   });
 
   it("holds a query's slot while its client reads: a second query of the user is a 429; the client leaving cancels it", { timeout: 60_000 }, async () => {
-    const controller = new AbortController();
-    const response = await exportOf("SELECT range AS n, 'row number ' || range AS label FROM range(5000000)", controller.signal);
-    expect(response.status).toBe(200);
-    const reader = response.body!.getReader();
-    expect((await reader.read()).done).toBe(false);
+    const response = await post({ sql: "SELECT range AS n, 'row number ' || range AS label FROM range(5000000)", format: "ndjson" });
+    expect(response.statusCode).toBe(200);
+    await new Promise<void>((resolve) => response.once("data", () => resolve()));
+    response.pause();
     // The client reads no further: the export waits for it (backpressure), still running.
-    const refused = await fetch(`${replica.url}/api/workspaces/${workspaceA}/query`, {
-      method: "POST",
-      headers: { cookie: alice.cookie, origin: replica.url, "content-type": "application/json" },
-      body: JSON.stringify({ sql: "SELECT 1" }),
-    });
-    expect(refused.status).toBe(429);
-    expect(((await refused.json()) as JsonBody).error.code).toBe("rate_limited");
+    const refused = await post({ sql: "SELECT 1" });
+    expect(refused.statusCode).toBe(429);
+    let text = "";
+    for await (const chunk of refused) text += String(chunk);
+    expect((JSON.parse(text) as JsonBody).error.code).toBe("rate_limited");
 
-    controller.abort();
-    await reader.cancel().catch(() => undefined);
+    response.destroy();
     const after = await pollUntil(
       () => query(alice, workspaceA, { sql: "SELECT 1 AS one" }),
       (answer) => answer.status === 200,

@@ -8,7 +8,11 @@ import type { QueryAnswer } from "./query-service.js";
 export function clientGone(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
   reply.raw.on("close", () => {
-    if (!reply.raw.writableFinished) controller.abort(new Error("the client closed the connection"));
+    if (reply.raw.writableFinished) return;
+    controller.abort(new Error("the client closed the connection"));
+    // A response cut off mid-stream leaves its socket half-closed, with unsent bytes waiting for a
+    // reader that is gone: destroyed here, or the server's close would wait for it forever.
+    reply.raw.socket?.destroy();
   });
   return controller.signal;
 }
