@@ -84,6 +84,33 @@ export class BackendClient {
     throw errorFromResponse(method, path, response);
   }
 
+  /** A request answered as text (a CSV or JSON-lines export); a non-2xx answer throws. */
+  async text(method: "POST", path: string, body: unknown): Promise<string> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers: { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), "content-type": "application/json" },
+        body: JSON.stringify(body),
+        redirect: "manual",
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS * 10),
+      });
+    } catch (error) {
+      throw unreachable(this.baseUrl, error);
+    }
+    const text = await response.text().catch((error: unknown) => {
+      throw unreachable(this.baseUrl, error);
+    });
+    if (response.status >= 200 && response.status < 300) return text;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    throw errorFromResponse(method, path, { status: response.status, body: parsed });
+  }
+
   me(): Promise<User> {
     return this.call("GET", "/api/me", undefined, (body) => parseUser(body));
   }

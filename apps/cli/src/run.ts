@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from "commander";
 import packageJson from "../package.json" with { type: "json" };
 import { login, logout, status } from "./commands/auth.js";
 import { connectService, disconnectService, listConnectors } from "./commands/connectors.js";
+import { query } from "./commands/query.js";
 import { sync } from "./commands/sync.js";
 import { CliError, ExitCode } from "./errors.js";
 import type { Io } from "./io.js";
@@ -71,6 +72,14 @@ function buildProgram(io: Io, json: boolean): Command {
     .option("--dir <dir>", "the project directory (default: the current directory)")
     .option("--dry-run", "show what would change (values redacted) and write nothing")
     .action((options: { dir?: string; dryRun?: boolean }, command: Command) => sync(context(command), options));
+
+  leaf(program, "query", "run one read-only SQL statement over a workspace's mirrored data")
+    .argument("<sql>", "the SQL, e.g. \"SELECT state, count(*) FROM github.issues GROUP BY ALL\"")
+    .option("--workspace <id>", "the workspace (default: TRIBUTARY_WORKSPACE, or your only workspace)")
+    .option("--params <json>", "parameters: a JSON array for $1, $2… or an object for $name")
+    .option("--limit <rows>", "rows to show (table and --json; the backend caps it)")
+    .option("--format <format>", "table (default), csv or ndjson (printed as the backend streams them)")
+    .action((sql: string, options: { workspace?: string; params?: string; limit?: string; format?: string }, command: Command) => query(context(command), sql, options));
 
   return program;
 }
