@@ -9,6 +9,8 @@ import type { CoreSchema } from "../db/core-schema.js";
 /** How long a login code stays valid, and how often the CLI may ask whether it was approved. */
 export const deviceCodeLifetimeSeconds = 600;
 export const pollIntervalSeconds = 2;
+/** Logins in progress at once: the start route needs no account, so it must not grow the table without bound. */
+export const maxPendingCodes = 1000;
 /** Letters that cannot be misread for one another (no vowels: no words), as RFC 8628 suggests. */
 const userCodeAlphabet = "BCDFGHJKLMNPQRSTVWXZ";
 
@@ -35,6 +37,13 @@ export class CliLoginService {
     const userCode = `${letters.slice(0, 4)}-${letters.slice(4)}`;
     // Expired codes are of no use to anyone: cleared as new ones are made.
     await this.core.deleteFrom("cli_device_codes").where("expires_at", "<", new Date(Date.now() - 3600_000)).execute();
+    const pending = await this.core
+      .selectFrom("cli_device_codes")
+      .select((eb) => eb.fn.countAll<string>().as("count"))
+      .where("expires_at", ">", new Date())
+      .where("redeemed_at", "is", null)
+      .executeTakeFirstOrThrow();
+    if (Number(pending.count) >= maxPendingCodes) throw new ApiError("rate_limited", "Too many logins in progress; try again in a few minutes");
     await this.core
       .insertInto("cli_device_codes")
       .values({ id: randomUUID(), device_code_hash: hashAccessToken(deviceCode), user_code: userCode, expires_at: new Date(Date.now() + deviceCodeLifetimeSeconds * 1000) })
