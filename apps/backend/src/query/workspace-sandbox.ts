@@ -73,6 +73,9 @@ export class WorkspaceSandbox {
       const allowed = [...options.readableDirectories, options.scratchDirectory];
       await admin.run(`SET allowed_directories = [${allowed.map(quoteLiteral).join(", ")}]`);
       await admin.run("SET errors_as_json = true");
+      // Parquet footers are read once per file, not at every bind: a query is bound twice (the guard
+      // prepares it, then it runs), and the files behind a snapshot's views never change in place.
+      await admin.run("SET parquet_metadata_cache = true");
       await admin.run("SET enable_external_access = false");
       await admin.run("SET lock_configuration = true");
       await admin.run(`CREATE SCHEMA ${quoteIdentifier(entitiesSchema)}`);
