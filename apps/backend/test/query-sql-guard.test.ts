@@ -114,11 +114,13 @@ describe.each([{ errorsAsJson: false }, { errorsAsJson: true }])("guardQuery wit
     ];
 
     it.each(cases)("$sql", async ({ sql, kind = "select", tables, statement }) => {
-      const guarded = await guardQuery(connection, sql);
+      const { prepared, ...guarded } = await guardQuery(connection, sql);
       expect(guarded).toEqual({ kind, sql: statement ?? sql, referencedTables: tables });
       if (!guarded.sql.startsWith("PRAGMA")) expect(sql.indexOf(guarded.sql)).toBe(sql.length - sql.trimStart().length);
-      // What the guard hands on runs as is.
+      // What the guard hands on runs as is: its text, and the statement it prepared.
       await expect(connection.runAndReadAll(guarded.sql)).resolves.toBeDefined();
+      await expect(prepared.runAndReadAll()).resolves.toBeDefined();
+      prepared.destroySync();
     });
   });
 

@@ -108,7 +108,9 @@ export class QueryService {
       clock = new StatementClock(limits.timeoutSeconds * 1000, interrupt);
       const activeClock = clock;
 
+      const preparedAt = sandbox.catalogueVersion;
       const guarded = await activeClock.run(() => guardQuery(connection, body.sql));
+      cleanup.steps.push(() => guarded.prepared.destroySync());
       const datasets = referencedDatasets(mirror, guarded.referencedTables);
       const loaded = await activeClock.run(() => this.engine.load(workspaceId, sandbox, datasets, run.signal));
       cleanup.steps.push(loaded.release);
@@ -132,7 +134,10 @@ export class QueryService {
       ran = text;
       ranShift = shift;
       const result = await activeClock.run(async () => {
-        const prepared = await connection.prepare(text);
+        // The guard's own prepared statement, when the text is the same and no view was replaced since
+        // (by this query's load or another's; DuckDB would run it against the old view): no second
+        // parse, bind and plan.
+        const prepared = prefix || sandbox.catalogueVersion !== preparedAt ? await connection.prepare(text) : guarded.prepared;
         bindParams(prepared, body.params);
         return prepared.stream();
       });

@@ -1,4 +1,4 @@
-import type { DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBPreparedStatement } from "@duckdb/node-api";
 import { codeForDuckDbError, duckDbOffsetUnit, jsOffsetMapper, jsOffsetOf, parseDuckDbError, positionOf, type SqlPosition } from "./duckdb-errors.js";
 
 /**
@@ -37,6 +37,12 @@ export interface GuardedStatement {
    * (`memory.github.issues`) is dropped. System views such as `information_schema.columns` are listed too.
    */
   referencedTables: Array<{ schema: string | null; name: string }>;
+  /**
+   * The statement as DuckDB prepared it to check it, for the caller to run (binding its parameters)
+   * rather than prepare it a second time; the caller destroys it. DuckDB rebinds it by itself if the
+   * views it reads change before it runs.
+   */
+  prepared: DuckDBPreparedStatement;
 }
 
 /**
@@ -155,8 +161,8 @@ export async function guardQuery(connection: DuckDBConnection, sql: string): Pro
     if (parsed.kind === "error") throw syntaxError(parsed, statement, first.start, sql);
     const referencedTables: TableReference[] = [];
     vetPragma(tokens, statement, first.start, sql, referencedTables);
-    await prepareAndCheck(connection, statement, "select", first.start, sql);
-    return { kind: "select", sql: statement, referencedTables: dedupe(referencedTables) };
+    const prepared = await prepareAndCheck(connection, statement, "select", first.start, sql);
+    return { kind: "select", sql: statement, referencedTables: dedupe(referencedTables), prepared };
   }
 
   // The statement keeps the comments before it (so its offsets differ from the user's text only by the
@@ -193,8 +199,8 @@ export async function guardQuery(connection: DuckDBConnection, sql: string): Pro
     vetTree(parsed, statement, start, sql, referencedTables);
   }
 
-  await prepareAndCheck(connection, statement, kind, start, sql);
-  return { kind, sql: statement, referencedTables: dedupe(referencedTables) };
+  const prepared = await prepareAndCheck(connection, statement, kind, start, sql);
+  return { kind, sql: statement, referencedTables: dedupe(referencedTables), prepared };
 }
 
 /** A position in the user's text from a JS string offset into it. */
@@ -711,7 +717,7 @@ function dedupe(references: TableReference[]): Array<{ schema: string | null; na
 
 const NOT_THE_QUERYS_FAULT: ReadonlySet<string> = new Set(["Interrupt", "Out of Memory", "Fatal", "Internal", "Connection", "Unknown"]);
 
-async function prepareAndCheck(connection: DuckDBConnection, statement: string, kind: GuardedStatementKind, start: number, sql: string): Promise<void> {
+async function prepareAndCheck(connection: DuckDBConnection, statement: string, kind: GuardedStatementKind, start: number, sql: string): Promise<DuckDBPreparedStatement> {
   // Loaded here rather than at the top so that importing the guard does not load DuckDB's native library.
   const { StatementType } = await import("@duckdb/node-api");
   const duckDbError = (error: unknown): unknown => {
@@ -737,13 +743,11 @@ async function prepareAndCheck(connection: DuckDBConnection, statement: string, 
   } catch (error) {
     throw duckDbError(error);
   }
-  try {
-    const expected = kind === "explain" ? StatementType.EXPLAIN : StatementType.SELECT;
-    if (prepared.statementType !== expected) {
-      const actual = StatementType[prepared.statementType] ?? String(prepared.statementType);
-      throw new QueryRejectedError("not_read_only", `${actual.replace(/_/g, " ")} is not allowed: queries are read-only`, charPosition(sql, start));
-    }
-  } finally {
+  const expected = kind === "explain" ? StatementType.EXPLAIN : StatementType.SELECT;
+  if (prepared.statementType !== expected) {
+    const actual = StatementType[prepared.statementType] ?? String(prepared.statementType);
     prepared.destroySync();
+    throw new QueryRejectedError("not_read_only", `${actual.replace(/_/g, " ")} is not allowed: queries are read-only`, charPosition(sql, start));
   }
+  return prepared;
 }

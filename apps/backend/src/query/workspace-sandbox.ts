@@ -49,6 +49,7 @@ export class WorkspaceSandbox {
   private readonly slots: LimitFunction;
   private busy = 0;
   private closed = false;
+  private version = 0;
 
   private constructor(
     readonly options: SandboxOptions,
@@ -127,6 +128,14 @@ export class WorkspaceSandbox {
     };
   }
 
+  /**
+   * Changes whenever a view is replaced. A statement prepared at one version reads the views as they were
+   * then (DuckDB does not rebind it when a view changes): reuse it only at the same version.
+   */
+  get catalogueVersion(): number {
+    return this.version;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
@@ -149,6 +158,7 @@ export class WorkspaceSandbox {
         if (!wanted.has(key)) {
           await this.admin.run(`DROP VIEW IF EXISTS ${qualifiedName(state.dataset.sqlName, state.dataset.stream)}`);
           this.views.delete(key);
+          this.version += 1;
         }
       }
       for (const source of mirror.sources) await this.ensureSchema(source.sqlName);
@@ -157,6 +167,7 @@ export class WorkspaceSandbox {
         if (current && current.dataset.version === dataset.version && current.dataset.dataSourceId === dataset.dataSourceId) continue;
         await this.admin.run(`CREATE OR REPLACE VIEW ${qualifiedName(dataset.sqlName, dataset.stream)} AS ${placeholderViewSql(dataset)}`);
         this.views.set(key, { dataset, loadedFiles: undefined });
+        this.version += 1;
       }
       await this.syncEntities(mirror);
       const liveSchemas = new Set(mirror.sources.map((source) => source.sqlName));
@@ -172,10 +183,12 @@ export class WorkspaceSandbox {
   /**
    * Points the named datasets' views at their local files (the caller keeps the files there while its
    * query runs). The first time a snapshot version is loaded, its keys are counted to decide between a
-   * plain scan and latest-version-wins.
+   * plain scan and latest-version-wins. Answers how many views were replaced (a statement prepared
+   * before then still reads the old ones).
    */
-  load(files: Array<{ dataset: MirrorDataset; localFiles: string[] }>): Promise<void> {
+  load(files: Array<{ dataset: MirrorDataset; localFiles: string[] }>): Promise<number> {
     return this.catalogue(async () => {
+      let replaced = 0;
       for (const { dataset, localFiles } of files) {
         const key = datasetKey(dataset.sqlName, dataset.stream);
         const state = this.views.get(key);
@@ -184,7 +197,10 @@ export class WorkspaceSandbox {
         const plain = await this.isPlain(dataset, localFiles);
         await this.admin.run(`CREATE OR REPLACE VIEW ${qualifiedName(dataset.sqlName, dataset.stream)} AS ${datasetViewSql(dataset, localFiles, plain)}`);
         state.loadedFiles = localFiles;
+        replaced += 1;
+        this.version += 1;
       }
+      return replaced;
     });
   }
 
@@ -250,6 +266,7 @@ export class WorkspaceSandbox {
       await this.admin.run(`CREATE OR REPLACE VIEW ${qualifiedName(entitiesSchema, name)} AS ${workspaceEntityViewSql(entity, sources)}`);
     }
     this.entityFingerprint = fingerprint;
+    this.version += 1;
   }
 }
 
