@@ -35,7 +35,7 @@ import { createObjectStore, startS3TestServer } from "@tributary/object-store";
 import { loadConfig } from "../apps/backend/src/config.js";
 import { migrateToLatest } from "../apps/backend/src/db/migrator.js";
 import { createTestDatabases } from "../apps/backend/test/support/test-databases.js";
-import { addAnalyst, apiQuery, createWorkspace, signUp, startBackend, type BenchUser, type RunningBackend } from "./support/query-backend.js";
+import { addAnalyst, apiQuery, createWorkspace, signUp, startBackend, type BenchUser, type RunningBackend } from "./support/bench-backend.js";
 import { generateMirror, placeMirror, type PlacedStream, type SourceName } from "./support/query-mirror.js";
 
 const totalRows = Number(process.env.BENCH_QUERY_ROWS ?? "10000000");

@@ -17,17 +17,14 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { startPurchaseOrdersService } from "@tributary/example-purchase-orders";
-import { loadConfig } from "../apps/backend/src/config.js";
 import { migrateToLatest } from "../apps/backend/src/db/migrator.js";
-import { buildServer } from "../apps/backend/src/server.js";
 import { createTestDatabases } from "../apps/backend/test/support/test-databases.js";
-import { freePort } from "../apps/backend/test/support/runs-connect-harness.js";
+import { signUp as signUpUser, startBackend } from "./support/bench-backend.js";
 
-/** Fresh (user, service) pairs: three users (sign-up is rate-limited to five a minute) × 20 services. */
+/** Fresh (user, service) pairs: three users × 20 services. */
 const connects = Math.min(57, Number(process.env.BENCH_CONNECTS ?? "40"));
 const syncs = Number(process.env.BENCH_SYNCS ?? "10");
 const services = 20;
@@ -69,44 +66,27 @@ writeFileSync(
 
 const test = await createTestDatabases();
 await migrateToLatest(test.databases);
-const port = await freePort();
-const backendUrl = `http://127.0.0.1:${port}`;
-const config = loadConfig({
+const backend = await startBackend(test.databases, {
   TRIBUTARY_DATA_DIR: join(scratch, "backend"),
-  PORT: String(port),
-  LOG_LEVEL: "warn",
-  BETTER_AUTH_SECRET: "bench-secret-bench-secret-bench-secret-0123",
-  BETTER_AUTH_URL: backendUrl,
-  DATASOURCES_ENCRYPTION_KEY: "c".repeat(64),
-  CONNECT_SERVICE_TOKEN: "unused-by-this-bench",
   SERVICE_CONNECTORS_REGISTRY: join(registryFolder, "registry.json"),
   ...Object.fromEntries(ids.map((id) => [`SC_SECRET_${id.toUpperCase()}`, secret])),
 });
-const backend = await buildServer(config, test.databases, { logStream: new Writable({ write: (_chunk, _encoding, callback) => callback() }) });
-await backend.listen({ host: "127.0.0.1", port });
+const backendUrl = backend.url;
 
-async function api(path: string, init: { body?: unknown; cookie?: string; token?: string } = {}) {
+async function api(path: string, init: { body?: unknown; cookie?: string } = {}) {
   const response = await fetch(`${backendUrl}${path}`, {
     method: init.body === undefined ? "GET" : "POST",
     headers: {
       origin: backendUrl,
       ...(init.body === undefined ? {} : { "content-type": "application/json" }),
       ...(init.cookie ? { cookie: init.cookie } : {}),
-      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
     },
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
-  return { status: response.status, headers: response.headers, body: (await response.json().catch(() => null)) as Record<string, unknown> };
+  return { status: response.status, body: (await response.json().catch(() => null)) as Record<string, unknown> };
 }
 
-async function signUp(name: string): Promise<string> {
-  const answer = await api("/api/auth/sign-up/email", { body: { email: `${name}@example.com`, password: "correct horse battery", name } });
-  if (answer.status !== 200) throw new Error(`sign-up: ${answer.status}`);
-  return answer.headers
-    .getSetCookie()
-    .map((value) => value.split(";", 1)[0])
-    .join("; ");
-}
+const signUp = async (name: string): Promise<string> => (await signUpUser(backend, name)).cookie;
 
 async function bareExchange(email: string): Promise<void> {
   const response = await fetch(`${po.url}/api/internal/token-exchange`, {

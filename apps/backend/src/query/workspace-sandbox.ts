@@ -183,12 +183,10 @@ export class WorkspaceSandbox {
   /**
    * Points the named datasets' views at their local files (the caller keeps the files there while its
    * query runs). The first time a snapshot version is loaded, its keys are counted to decide between a
-   * plain scan and latest-version-wins. Answers how many views were replaced (a statement prepared
-   * before then still reads the old ones).
+   * plain scan and latest-version-wins. Each replaced view moves `catalogueVersion`.
    */
-  load(files: Array<{ dataset: MirrorDataset; localFiles: string[] }>): Promise<number> {
+  load(files: Array<{ dataset: MirrorDataset; localFiles: string[] }>): Promise<void> {
     return this.catalogue(async () => {
-      let replaced = 0;
       for (const { dataset, localFiles } of files) {
         const key = datasetKey(dataset.sqlName, dataset.stream);
         const state = this.views.get(key);
@@ -197,10 +195,8 @@ export class WorkspaceSandbox {
         const plain = await this.isPlain(dataset, localFiles);
         await this.admin.run(`CREATE OR REPLACE VIEW ${qualifiedName(dataset.sqlName, dataset.stream)} AS ${datasetViewSql(dataset, localFiles, plain)}`);
         state.loadedFiles = localFiles;
-        replaced += 1;
         this.version += 1;
       }
-      return replaced;
     });
   }
 

@@ -1,5 +1,5 @@
 /**
- * The backend in this process for bench/query.bench.ts: started and stopped as often as the bench needs
+ * The backend in this process for the backend benches: started and stopped as often as a bench needs
  * (embedded local store or S3 through the query cache) on the same databases, plus a small client for
  * sign-up, membership and `POST /api/workspaces/:id/query`.
  */
